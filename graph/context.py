@@ -1,0 +1,35 @@
+"""The per-request context every resolver receives as `info.context`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+
+from auth.principal import Principal
+from graph.services import Services
+from models.errors import Forbidden, Unauthenticated
+
+
+@dataclass
+class Context:
+    request: Request | None
+    services: Services
+    request_id: str
+    principal: Principal | None = None
+    auth_error: str | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    # Per-request DataLoaders, created on first use by graph.loaders.
+    loaders: dict[str, Any] = field(default_factory=dict)
+
+    def require_principal(self) -> Principal:
+        if self.principal is None:
+            raise Unauthenticated(self.auth_error or "Authentication required")
+        return self.principal
+
+    def require_role(self, *roles: str) -> Principal:
+        principal = self.require_principal()
+        if principal.role not in roles:
+            raise Forbidden(f"This operation is for {', '.join(roles)} users")
+        return principal

@@ -1,0 +1,49 @@
+"""Error policy: every error leaves with a stable `extensions.code`; unexpected ones are masked.
+
+Domain errors (models.errors.DomainError) keep their message and code. Errors graphql-core raises while
+parsing or validating keep their message with GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED. Anything
+else is a bug: logged with its stack and the request id, and replaced by "Internal server error".
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from graphql import GraphQLError
+
+from models.errors import DomainError
+
+log = logging.getLogger("astro.errors")
+INTERNAL = "INTERNAL_SERVER_ERROR"
+
+
+def coded(error: GraphQLError, code: str, message: str | None = None, **extra: object) -> GraphQLError:
+    return GraphQLError(
+        message if message is not None else error.message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={**(error.extensions or {}), **extra, "code": code},
+    )
+
+
+def classify(error: GraphQLError, request_id: str) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, DomainError):
+        details = {k: v for k, v in original.details.items() if isinstance(v, str | int | float | bool)}
+        return coded(error, original.code, original.message, **details)
+    if original is None:
+        if error.extensions and "code" in error.extensions:
+            return error
+        parse = error.message.startswith("Syntax Error")
+        return coded(error, "GRAPHQL_PARSE_FAILED" if parse else "GRAPHQL_VALIDATION_FAILED")
+    if isinstance(original, GraphQLError):  # e.g. variable coercion wrapped by graphql-core
+        return classify(original, request_id) if original is not error else coded(error, "BAD_USER_INPUT")
+    log.error("unexpected error [request %s] at %s", request_id, error.path, exc_info=original)
+    return coded(error, INTERNAL, "Internal server error", requestId=request_id)
+
+
+def format_errors(errors: list[GraphQLError], request_id: str) -> list[Any]:
+    return [classify(error, request_id).formatted for error in errors]

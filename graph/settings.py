@@ -1,0 +1,72 @@
+"""All configuration, read once at start-up from the environment (prefix ``ASTRO_`` or standard names)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Development-only signing secret. Production refuses to start while it is configured.
+DEV_JWT_SECRET = "astro-development-signing-secret-not-for-production"  # noqa: S105
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(f"ASTRO_{name}", name)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASTRO_", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    database_url: str | None = Field(None, validation_alias=_env("DATABASE_URL"))
+    mongodb_url: str | None = Field(None, validation_alias=_env("MONGODB_URL"))
+    mongodb_db: str = "astrobookings"
+    redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"))
+    cache_namespace: str = "astro"
+    data_dir: Path = Path(".astro")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    db_pool_size: int = 10
+    public_url: str = "http://127.0.0.1:8000"
+
+    # Signing keys: kid -> secret (>= 32 chars). Every key verifies; `jwt_active_kid` signs.
+    jwt_keys: dict[str, str] = {"dev-1": DEV_JWT_SECRET}
+    jwt_active_kid: str = "dev-1"
+    jwt_issuer: str = "https://astrobookings.example/auth"
+    jwt_audience: str = "astrobookings-api"
+    access_token_ttl_seconds: int = 15 * 60
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+
+    graphiql: bool | None = None
+    introspection: bool | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.jwt_active_kid not in self.jwt_keys:
+            raise ValueError(f"jwt_active_kid {self.jwt_active_kid!r} is not in jwt_keys")
+        if any(len(secret) < 32 for secret in self.jwt_keys.values()):
+            raise ValueError("every jwt key secret must be at least 32 characters")
+        if self.is_production and DEV_JWT_SECRET in self.jwt_keys.values():
+            raise ValueError("production refuses to start with the default development signing key")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return (not self.is_production) if self.graphiql is None else self.graphiql
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return (not self.is_production) if self.introspection is None else self.introspection
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

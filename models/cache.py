@@ -1,0 +1,48 @@
+"""The cache: Redis when configured, process memory otherwise (aiocache for both)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+
+import orjson
+from aiocache import Cache
+from aiocache.base import BaseCache
+from aiocache.serializers import BaseSerializer
+
+RAW, JSON = b"\x00", b"\x01"
+
+
+class BytesOrJsonSerializer(BaseSerializer):
+    """Bytes pass through untouched (cached responses); anything else is JSON. Never pickle."""
+
+    DEFAULT_ENCODING = None
+
+    def dumps(self, value: Any) -> bytes:
+        if isinstance(value, bytes):
+            return RAW + value
+        return JSON + orjson.dumps(value)
+
+    def loads(self, value: bytes | None) -> Any:
+        if value is None:
+            return None
+        if value[:1] == RAW:
+            return bytes(value[1:])
+        return orjson.loads(value[1:])
+
+
+def build_cache(redis_url: str | None, namespace: str) -> BaseCache:
+    serializer = BytesOrJsonSerializer()
+    if not redis_url:
+        return Cache(Cache.MEMORY, namespace=namespace, serializer=serializer)
+    parts = urlparse(redis_url)
+    return Cache(
+        Cache.REDIS,
+        endpoint=parts.hostname or "127.0.0.1",
+        port=parts.port or 6379,
+        db=int((parts.path or "/0").strip("/") or 0),
+        password=parts.password,
+        namespace=namespace,
+        serializer=serializer,
+        timeout=1,
+    )

@@ -1,0 +1,29 @@
+"""The outbox: domain events appended in the same transaction as the change they describe."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+from models.base import created_field, id_field, time_field
+
+
+class OutboxEvent(SQLModel, table=True):
+    """A domain event written in the same transaction as the change it describes."""
+
+    __tablename__ = "outbox_events"
+
+    id: str = id_field()
+    event_type: str = Field(max_length=60, index=True)
+    aggregate_type: str = Field(max_length=40)
+    aggregate_id: str = Field(max_length=36, index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
+    origin_operation: str | None = Field(default=None, max_length=100)
+    origin_user: str | None = Field(default=None, max_length=100)
+    origin_request_id: str | None = Field(default=None, max_length=100)
+    created_at: datetime = created_field()
+    delivered_at: datetime | None = time_field(default=None, nullable=True)
