@@ -10,6 +10,7 @@ from starlette.requests import Request
 from auth.principal import Principal
 from graph.services import Services
 from models.errors import Forbidden, Unauthenticated
+from models.outbox import Origin
 
 
 @dataclass
@@ -33,3 +34,8 @@ class Context:
         if principal.role not in roles:
             raise Forbidden(f"This operation is for {', '.join(roles)} users")
         return principal
+
+    def origin(self, operation: str) -> Origin:
+        """Stamp for outbox events and log entries: this operation, this caller, this request."""
+        actor = f"{self.principal.role}:{self.principal.id}" if self.principal else None
+        return Origin(operation=operation, actor=actor, request_id=self.request_id)

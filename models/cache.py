@@ -23,12 +23,14 @@ class BytesOrJsonSerializer(BaseSerializer):
             return RAW + value
         return JSON + orjson.dumps(value)
 
-    def loads(self, value: bytes | None) -> Any:
-        if value is None:
-            return None
+    def loads(self, value: bytes | int | None) -> Any:
+        if value is None or isinstance(value, int):
+            return value
         if value[:1] == RAW:
             return bytes(value[1:])
-        return orjson.loads(value[1:])
+        if value[:1] == JSON:
+            return orjson.loads(value[1:])
+        return orjson.loads(value)  # counters written by INCR are plain digits
 
 
 def build_cache(redis_url: str | None, namespace: str) -> BaseCache:
@@ -46,3 +48,20 @@ def build_cache(redis_url: str | None, namespace: str) -> BaseCache:
         serializer=serializer,
         timeout=1,
     )
+
+
+class TagVersions:
+    """Tag-based invalidation: cached entries embed the current version of each tag in their key, and
+    invalidating a tag bumps its version, so every entry built under the old version is never read again
+    (and expires on its own TTL)."""
+
+    def __init__(self, cache: BaseCache) -> None:
+        self._cache = cache
+
+    async def versions(self, *tags: str) -> tuple[int, ...]:
+        values = await self._cache.multi_get([f"tag:{tag}" for tag in tags])
+        return tuple(int(value or 0) for value in values)
+
+    async def bump(self, *tags: str) -> None:
+        for tag in tags:
+            await self._cache.increment(f"tag:{tag}")

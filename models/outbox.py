@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from models.base import created_field, id_field, time_field
@@ -27,3 +29,33 @@ class OutboxEvent(SQLModel, table=True):
     origin_request_id: str | None = Field(default=None, max_length=100)
     created_at: datetime = created_field()
     delivered_at: datetime | None = time_field(default=None, nullable=True)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a change came from: which operation, which user or client, which request."""
+
+    operation: str
+    actor: str | None = None
+    request_id: str | None = None
+
+
+def record_event(
+    session: AsyncSession,
+    origin: Origin,
+    event_type: str,
+    aggregate: tuple[str, str],
+    payload: dict[str, Any],
+) -> OutboxEvent:
+    """Append a domain event to the caller's transaction (never commits)."""
+    event = OutboxEvent(
+        event_type=event_type,
+        aggregate_type=aggregate[0],
+        aggregate_id=aggregate[1],
+        payload=payload,
+        origin_operation=origin.operation,
+        origin_user=origin.actor,
+        origin_request_id=origin.request_id,
+    )
+    session.add(event)
+    return event
