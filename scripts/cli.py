@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,6 +71,10 @@ def serve(
     import uvicorn  # noqa: PLC0415
 
     from models.migrate import upgrade  # noqa: PLC0415
+
+    # uvicorn re-raises SIGTERM after its graceful shutdown; exit normally instead so the embedded
+    # stores are stopped by their context managers and exit hooks.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
     with configured_stores() as settings:
         if prepare:
