@@ -36,14 +36,14 @@ class Authenticator:
             principal = self.tokens.principal(self.tokens.verify(token.strip()))
         except InvalidToken as exc:
             return Authentication(error=f"Invalid access token: {exc}")
-        if principal.token_id and await self._revoked(principal.token_id):
+        if principal.token_id and await self._revoked(principal.token_id, principal.session_id):
             return Authentication(error="Invalid access token: revoked")
         return Authentication(principal=principal)
 
-    async def _revoked(self, token_id: str) -> bool:
+    async def _revoked(self, token_id: str, session_id: str | None) -> bool:
         # Fail closed: if the revocation list cannot be read, a revoked token must not slip through.
         try:
-            return await self.revocations.is_revoked(token_id)
+            return await self.revocations.is_revoked(token_id, session_id)
         except Exception:
             log.exception("revocation list unavailable; refusing token")
             return True

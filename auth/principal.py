@@ -22,6 +22,7 @@ class Principal:
     token_id: str | None = None
     expires_at: int | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
+    session_id: str | None = None  # the refresh-token family this access token was issued in
 
     @property
     def is_employee(self) -> bool:

@@ -1,4 +1,7 @@
-"""Revoked access-token ids, kept in the cache until the token would have expired anyway."""
+"""Revoked access-token ids and sessions, kept in the cache until the tokens would have expired anyway.
+
+Revoking a session (a refresh-token family) also kills every access token issued in it, so logout and
+"sign out my other sessions" take effect at once instead of when the access tokens expire."""
 
 from __future__ import annotations
 
@@ -15,5 +18,11 @@ class RevocationList:
         ttl = max(1, expires_at - int(time.time()) + 5)
         await self._cache.set(f"revoked:{token_id}", 1, ttl=ttl)
 
-    async def is_revoked(self, token_id: str) -> bool:
-        return bool(await self._cache.exists(f"revoked:{token_id}"))
+    async def revoke_session(self, session_id: str, ttl_seconds: int) -> None:
+        await self._cache.set(f"revoked-session:{session_id}", 1, ttl=ttl_seconds + 5)
+
+    async def is_revoked(self, token_id: str, session_id: str | None = None) -> bool:
+        if session_id is None:
+            return bool(await self._cache.exists(f"revoked:{token_id}"))
+        values = await self._cache.multi_get([f"revoked:{token_id}", f"revoked-session:{session_id}"])
+        return any(value is not None for value in values)

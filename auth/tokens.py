@@ -23,6 +23,7 @@ from models.ids import new_id
 
 ALGORITHM = "Ed25519"
 REQUIRED_CLAIMS = ("sub", "role", "iss", "aud", "iat", "exp", "jti")
+PURPOSE_CLAIMS = ("sub", "iss", "aud", "iat", "exp", "jti")
 
 
 class InvalidToken(Exception):
@@ -72,6 +73,39 @@ class TokenService:
             raise InvalidToken("unexpected algorithm")
         return decoded.claims
 
+    def issue_purpose(
+        self, subject: str, purpose: str, *, ttl_seconds: int, extra: Mapping[str, Any] | None = None
+    ) -> str:
+        """A single-purpose token (e.g. email confirmation). Its audience and `typ` differ from access
+        tokens', and it has no `role`, so it can never pass as an access token, nor one as it."""
+        now = int(time.time())
+        claims = {
+            "sub": subject,
+            "iss": self.issuer,
+            "aud": self._purpose_audience(purpose),
+            "iat": now,
+            "exp": now + ttl_seconds,
+            "jti": new_id(),
+            **(extra or {}),
+        }
+        header = {"alg": ALGORITHM, "kid": self._active.kid, "typ": f"{purpose}+jwt"}
+        return jwt.encode(header, claims, self._active, algorithms=[ALGORITHM])
+
+    def verify_purpose(self, token: str, purpose: str) -> dict[str, Any]:
+        options: dict[str, Any] = {name: {"essential": True} for name in PURPOSE_CLAIMS}
+        options["iss"]["value"], options["aud"]["value"] = self.issuer, self._purpose_audience(purpose)
+        try:
+            decoded = jwt.decode(token, self._select_key, algorithms=[ALGORITHM])
+            JWTClaimsRegistry(leeway=5, **options).validate(decoded.claims)
+        except (JoseError, ValueError, TypeError) as exc:
+            raise InvalidToken(str(exc)) from exc
+        if decoded.header.get("typ") != f"{purpose}+jwt":
+            raise InvalidToken("unexpected token type")
+        return decoded.claims
+
+    def _purpose_audience(self, purpose: str) -> str:
+        return f"{self.audience}#{purpose}"
+
     def _select_key(self, obj: Any) -> OKPKey:
         kid = obj.headers().get("kid")
         if not isinstance(kid, str) or kid not in self._keys:
@@ -88,6 +122,7 @@ class TokenService:
             role=role,
             email_confirmed=bool(claims.get("email_verified", False)),
             token_id=str(claims["jti"]),
+            session_id=str(claims["sid"]) if claims.get("sid") else None,
             expires_at=int(claims["exp"]),
             scopes=frozenset(str(claims.get("scope", "")).split()),
         )

@@ -11,9 +11,12 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from graph import bench_routes, reports
 from graph.graphiql import graphiql_asset
 from graph.health import healthz, readyz
 from graph.http import graphql_endpoint
+from graph.limits import Limits
+from graph.oauth import token_endpoint
 from graph.schema import build_schema
 from graph.services import Services
 from graph.settings import Settings, get_settings
@@ -59,13 +62,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     app = Starlette(
         routes=[
-            Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+            # Every method reaches the endpoint, which answers 405 with `Allow` in GraphQL's JSON shape.
+            Route("/graphql", graphql_endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
+            Route("/oauth/token", token_endpoint, methods=["POST"]),
             Route("/graphiql/static/{name}", graphiql_asset, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            *reports.routes(),
         ],
         lifespan=lifespan,
     )
-    app.state.schema = build_schema(production=settings.is_production)
+    if settings.bench_baselines:
+        app.router.routes.extend(bench_routes.routes())
+    app.state.schema = build_schema(production=settings.is_production, limits=Limits.from_settings(settings))
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -37,8 +37,11 @@ def classify(error: GraphQLError, request_id: str) -> GraphQLError:
     if original is None:
         if error.extensions and "code" in error.extensions:
             return error
-        parse = error.message.startswith("Syntax Error")
-        return coded(error, "GRAPHQL_PARSE_FAILED" if parse else "GRAPHQL_VALIDATION_FAILED")
+        if error.message.startswith("Syntax Error"):
+            return coded(error, "GRAPHQL_PARSE_FAILED")
+        if error.message.startswith("Variable '$"):  # variable values that do not coerce to their types
+            return coded(error, "BAD_USER_INPUT")
+        return coded(error, "GRAPHQL_VALIDATION_FAILED")
     if isinstance(original, GraphQLError):  # e.g. variable coercion wrapped by graphql-core
         return classify(original, request_id) if original is not error else coded(error, "BAD_USER_INPUT")
     log.error("unexpected error [request %s] at %s", request_id, error.path, exc_info=original)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 
-import strawberry
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -42,10 +41,3 @@ async def readyz(request: Request) -> JSONResponse:
     stores = await store_health(request.app.state.services)
     ready = all(check["ok"] for check in stores.values())
     return JSONResponse({"status": "ready" if ready else "unavailable", "stores": stores}, 200 if ready else 503)
-
-
-@strawberry.type
-class Query:
-    @strawberry.field(description="Always true: lets a client check it can reach the API.")
-    def ping(self) -> bool:
-        return True

@@ -10,6 +10,7 @@ from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
 from auth.principal import Role
+from models.errors import Forbidden
 
 
 class IsAuthenticated(BasePermission):
@@ -34,3 +35,30 @@ class HasRole(BasePermission):
 def allow(*roles: Role) -> PermissionExtension:
     """Field extension admitting only the given roles (authentication implied)."""
     return PermissionExtension(permissions=[HasRole(*roles)], use_directives=False)
+
+
+class InsufficientScope(Forbidden):
+    code = "INSUFFICIENT_SCOPE"
+
+
+class HasScope(BasePermission):
+    """Partner clients (role `client`) must hold `scope`; other callers pass, their role rules apply.
+
+    Usage: `extensions=[scoped("catalogue:read")]` on every field a partner may reach."""
+
+    message = "Insufficient scope"
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        principal = info.context.principal
+        if principal is not None and principal.role == Role.CLIENT and self.scope not in principal.scopes:
+            raise InsufficientScope(f"This field needs the {self.scope} scope", requiredScope=self.scope)
+        return True
+
+
+def scoped(scope: str, *, authenticated: bool = False) -> PermissionExtension:
+    """Field extension: partner clients need `scope` (and, with `authenticated`, anonymous callers are refused)."""
+    permissions: list[BasePermission] = [IsAuthenticated()] if authenticated else []
+    return PermissionExtension(permissions=[*permissions, HasScope(scope)], use_directives=False)

@@ -7,16 +7,35 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types.execution import ExecutionContext
 
-from graph import health
+from graph import (
+    agencies,
+    auth,
+    booking_types,
+    bookings,
+    catalogue,
+    clients,
+    launch_mutations,
+    launch_reports,
+    launches,
+    travelers,
+)
+from graph.limits import Limits, guard_extension
 
-QUERIES: tuple[type, ...] = (health.Query,)
-MUTATIONS: tuple[type, ...] = ()
-TYPES: tuple[type, ...] = ()
+QUERIES: tuple[type, ...] = (auth.Query, agencies.Query, launch_reports.Query)
+MUTATIONS: tuple[type, ...] = (auth.Mutation, agencies.Mutation, launch_mutations.Mutation)
+TYPES: tuple[type, ...] = (auth.User, agencies.Agency, agencies.Rocket, launches.Launch)
+# Bookings, travelers and the public catalogue (engineer C).
+QUERIES += (catalogue.Query, bookings.Query, travelers.Query)
+MUTATIONS += (bookings.Mutation, travelers.Mutation)
+TYPES += (booking_types.Booking, travelers.Traveler)
+# Partner clients (engineer D).
+QUERIES += (clients.Query,)
+MUTATIONS += (clients.Mutation,)
 
 
 class AstroSchema(strawberry.federation.Schema):
@@ -25,14 +44,28 @@ class AstroSchema(strawberry.federation.Schema):
 
 
 @cache
-def build_schema(*, production: bool = False) -> AstroSchema:
+def build_schema(*, production: bool = False, limits: Limits | None = None) -> AstroSchema:
+    """The application schema; one per (production, limits), so each guard is built once."""
+    return assemble_schema(QUERIES, MUTATIONS, TYPES, production=production, limits=limits)
+
+
+def assemble_schema(
+    queries: tuple[type, ...],
+    mutations: tuple[type, ...],
+    types: tuple[type, ...],
+    *,
+    production: bool = False,
+    limits: Limits | None = None,
+) -> AstroSchema:
+    """Build a schema from the given roots (tests use it to add test-only fields)."""
+    limits = limits or Limits(introspection=not production)
     kwargs: dict[str, Any] = {}
-    if MUTATIONS:
-        kwargs["mutation"] = merge_types("Mutation", MUTATIONS)
+    if mutations:
+        kwargs["mutation"] = merge_types("Mutation", mutations)
     return AstroSchema(
-        query=merge_types("Query", QUERIES),
-        types=TYPES,
-        extensions=[lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
+        query=merge_types("Query", queries),
+        types=types,
+        extensions=[lambda: ParserCache(maxsize=1024), guard_extension(limits)],
         config=StrawberryConfig(disable_field_suggestions=production),
         federation_version="2.7",
         **kwargs,

@@ -8,11 +8,21 @@ from aiocache.base import BaseCache
 
 from auth.authenticate import Authenticator
 from auth.revocation import RevocationList
+from auth.throttle import LoginThrottle
 from auth.tokens import TokenService
+from graph import bench_routes
+from graph.apq import PersistedQueryStore
+from graph.documents import TrustedDocuments
+from graph.oauth import TokenServer
+from graph.rate_limit import RateLimiter
+from graph.response_cache import ResponseCache
 from graph.settings import Settings
 from models import mongo
-from models.cache import build_cache
+from models.cache import TagVersions, build_cache
 from models.db import Database
+from models.payments import PaymentGateway, SimulatedGateway
+from resolvers.auth_sessions import AuthServices
+from resolvers.persisted import UsageRecorder
 
 
 @dataclass
@@ -23,6 +33,15 @@ class Services:
     tokens: TokenService
     revocations: RevocationList
     authenticator: Authenticator
+    auth: AuthServices  # authentication use cases: tokens, revocations, login throttle, refresh lifetime
+    payments: PaymentGateway  # bookings: the simulated gateway until a real processor is configured
+    tags: TagVersions  # cache tag versions ("catalogue" is bumped by every change the catalogue shows)
+    apq: PersistedQueryStore  # automatic persisted queries, shared through the cache
+    trusted: TrustedDocuments  # manifest documents, for the global safelist
+    rate_limiter: RateLimiter  # per-IP and per-user operation counters in the cache
+    usage: UsageRecorder  # partner usage counters, flushed to PostgreSQL
+    oauth: TokenServer  # POST /oauth/token (client credentials)
+    response_cache: ResponseCache  # whole responses of anonymous catalogue queries (graph/response_cache.py)
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -46,9 +65,30 @@ class Services:
             tokens=tokens,
             revocations=revocations,
             authenticator=Authenticator(tokens, revocations),
+            auth=AuthServices(
+                tokens=tokens,
+                revocations=revocations,
+                throttle=LoginThrottle(cache),
+                refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
+                public_url=settings.public_url,
+            ),
+            payments=SimulatedGateway(),
+            tags=TagVersions(cache),
+            apq=PersistedQueryStore(cache, ttl_seconds=settings.apq_ttl_seconds),
+            trusted=TrustedDocuments(db),
+            rate_limiter=RateLimiter(
+                cache,
+                window=settings.rate_limit_window_seconds,
+                per_ip=settings.rate_limit_per_ip,
+                per_user=settings.rate_limit_per_user,
+            ),
+            usage=UsageRecorder(db, flush_seconds=settings.usage_flush_seconds),
+            oauth=TokenServer(tokens),
+            response_cache=bench_routes.response_cache(cache, settings),
         )
 
     async def close(self) -> None:
+        await self.usage.close()
         await self.db.dispose()
         await self.cache.close()
         mongo.disconnect()

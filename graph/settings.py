@@ -44,6 +44,30 @@ class Settings(BaseSettings):
     graphiql: bool | None = None
     introspection: bool | None = None
 
+    # The GraphQL edge (graph/http.py, graph/limits.py): every limit is built once with the schema.
+    max_body_bytes: int = 100_000  # larger request bodies get 413
+    max_depth: int = 15  # nesting of selections (GraphiQL's introspection query needs ~13)
+    max_aliases: int = 30
+    max_tokens: int = 1000  # lexical tokens in one document; the parser stops past it
+    max_directives_per_field: int = 4
+    max_cost: int = 5000  # fields weighted by list sizes (`first`/`last`/`limit`)
+    default_list_size: int = 20  # assumed length of a list field that has no size argument
+    batching: bool = False  # a JSON array body runs several operations
+    max_batch_size: int = 10
+    request_timeout_seconds: float = 10.0
+    rate_limit_window_seconds: int = 60
+    rate_limit_per_ip: int = 1000  # operations per window per client address; 0 disables
+    rate_limit_per_user: int = 600  # operations per window per authenticated user or client; 0 disables
+    safelist_only: bool = False  # every caller may run only registered (manifest) documents
+    apq_ttl_seconds: int = 7 * 24 * 3600  # automatic persisted queries kept in the cache
+    usage_flush_seconds: float = 10.0  # partner usage counters are written to PostgreSQL this often
+    oauth_require_https: bool | None = None  # default: in production only
+
+    # Benchmark-only baseline routes (graph/bench_routes.py); never set in production.
+    bench_baselines: bool = False
+    # With bench_baselines only: False turns the whole-response cache off (the bench's cache-off scenarios).
+    bench_response_cache: bool = True
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.jwt_active_kid not in self.jwt_keys:
@@ -52,6 +76,8 @@ class Settings(BaseSettings):
             raise ValueError("every jwt key secret must be at least 32 characters")
         if self.is_production and DEV_JWT_SECRET in self.jwt_keys.values():
             raise ValueError("production refuses to start with the default development signing key")
+        if self.is_production and self.bench_baselines:
+            raise ValueError("benchmark baseline routes are never mounted in production")
         return self
 
     @property
@@ -65,6 +91,10 @@ class Settings(BaseSettings):
     @property
     def introspection_enabled(self) -> bool:
         return (not self.is_production) if self.introspection is None else self.introspection
+
+    @property
+    def oauth_https_required(self) -> bool:
+        return self.is_production if self.oauth_require_https is None else self.oauth_require_https
 
 
 @lru_cache

@@ -54,10 +54,9 @@ class SqlUnitOfWork:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        try:
-            await self.session.rollback()
-        finally:
-            await self.session.close()
+        # close() returns the connection to the pool, which rolls back anything uncommitted, without
+        # expiring the rows already loaded: read-only use cases can hand them out after the block.
+        await self.session.close()
 
     def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
         self._after_commit.append(callback)

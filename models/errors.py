@@ -38,5 +38,5 @@ class RateLimited(DomainError):
     code = "RATE_LIMITED"
 
     def __init__(self, message: str, retry_after: int, **details: object) -> None:
-        super().__init__(message, retry_after=retry_after, **details)
+        super().__init__(message, retryAfter=retry_after, **details)
         self.retry_after = retry_after

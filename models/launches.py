@@ -10,6 +10,7 @@ from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
 from models.base import created_field, id_field, money_field, time_field
+from models.errors import Conflict, ValidationFailed
 
 
 class LaunchStatus(StrEnum):
@@ -33,6 +34,42 @@ ALLOWED_MOVES: dict[LaunchStatus, frozenset[LaunchStatus]] = {
 BOOKABLE = frozenset({S.SCHEDULED, S.CONFIRMED, S.DELAYED})
 FINAL = frozenset({S.LAUNCHED, S.FAILED, S.ABORTED})
 MIN_SCHEDULE_LEAD = timedelta(hours=24)
+MAX_PRICE = Decimal("9999999999.99")  # numeric(12, 2)
+
+
+class LaunchMoveRefused(Conflict):
+    """A status move the launch cannot make now; always names the current and the requested status, and
+    carries the launch figures the refusal is about."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        current: LaunchStatus,
+        requested: LaunchStatus,
+        seats_sold: int,
+        minimum_passengers: int,
+        launch_at: datetime,
+    ) -> None:
+        super().__init__(message, currentStatus=current.value, requestedStatus=requested.value)
+        self.current, self.requested = current, requested
+        self.seats_sold, self.minimum_passengers, self.launch_at = seats_sold, minimum_passengers, launch_at
+
+
+class InvalidStatusTransition(LaunchMoveRefused):
+    """The status machine has no such move from the current status."""
+
+
+class MinimumPassengersNotReached(LaunchMoveRefused):
+    """Confirming needs seats sold >= minimum passengers."""
+
+
+class LaunchDateNotReached(LaunchMoveRefused):
+    """`launched` and `failed` only at or after the launch date."""
+
+
+class DelayMustMoveLater(LaunchMoveRefused):
+    """A delay needs a new date later than the current one (and in the future)."""
 
 
 class Launch(SQLModel, table=True):
@@ -74,6 +111,58 @@ class Launch(SQLModel, table=True):
     def is_bookable(self, now: datetime) -> bool:
         return self.status in BOOKABLE and self.launch_at > now
 
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL
+
+    def check_move(self, target: LaunchStatus, *, now: datetime, new_date: datetime | None = None) -> None:
+        """Raise the LaunchMoveRefused naming why this launch cannot move to `target` now."""
+        if not self.can_move_to(target):
+            raise self._refused(InvalidStatusTransition, f"A {self.status} launch cannot become {target}", target)
+        if target == S.CONFIRMED and not self.is_viable:
+            message = f"{self.seats_sold} seats sold; confirming needs {self.minimum_passengers}"
+            raise self._refused(MinimumPassengersNotReached, message, target)
+        if target in (S.LAUNCHED, S.FAILED) and now < self.launch_at:
+            message = f"The launch date {self.launch_at.isoformat()} has not come yet"
+            raise self._refused(LaunchDateNotReached, message, target)
+        if target == S.DELAYED and (new_date is None or new_date <= max(self.launch_at, now)):
+            message = "A delay needs a new date later than the current one and in the future"
+            raise self._refused(DelayMustMoveLater, message, target)
+
+    def _refused(self, kind: type[LaunchMoveRefused], message: str, target: LaunchStatus) -> LaunchMoveRefused:
+        return kind(
+            message,
+            current=LaunchStatus(self.status),
+            requested=target,
+            seats_sold=self.seats_sold,
+            minimum_passengers=self.minimum_passengers,
+            launch_at=self.launch_at,
+        )
+
+    def move_to(
+        self,
+        target: LaunchStatus,
+        *,
+        now: datetime,
+        by: str,
+        reason: str | None = None,
+        new_date: datetime | None = None,
+    ) -> LaunchStatusChange:
+        """Apply an allowed move (checked first) and return the history entry to store with it."""
+        self.check_move(target, now=now, new_date=new_date)
+        change = LaunchStatusChange(
+            launch_id=self.id,
+            from_status=self.status,
+            to_status=target.value,
+            changed_at=now,
+            changed_by=by,
+            reason=reason,
+        )
+        self.status, self.updated_at = target.value, now
+        if new_date is not None:
+            self.launch_at = new_date
+        return change
+
 
 class LaunchStatusChange(SQLModel, table=True):
     __tablename__ = "launch_status_history"
@@ -85,3 +174,31 @@ class LaunchStatusChange(SQLModel, table=True):
     changed_at: datetime = created_field()
     changed_by: str = Field(max_length=36)
     reason: str | None = None
+
+
+def check_mission_name(name: str) -> str:
+    name = name.strip()
+    if not 1 <= len(name) <= 200:
+        raise ValidationFailed("missionName must be 1 to 200 characters", field="missionName")
+    return name
+
+
+def check_price(price: Decimal) -> Decimal:
+    """Price per seat: > 0, at most 2 decimal places (cents), within the column's range."""
+    if not price.is_finite() or price <= 0 or price > MAX_PRICE:
+        raise ValidationFailed("pricePerSeat must be greater than 0", field="pricePerSeat")
+    if price != price.quantize(Decimal("0.01")):
+        raise ValidationFailed("pricePerSeat has at most 2 decimal places", field="pricePerSeat")
+    return price.quantize(Decimal("0.01"))
+
+
+def check_minimum_passengers(minimum: int, capacity: int) -> None:
+    if not 1 <= minimum <= capacity:
+        raise ValidationFailed(f"minimumPassengers must be 1 to {capacity} (capacity)", field="minimumPassengers")
+
+
+def check_launch_date(launch_at: datetime, now: datetime) -> None:
+    if launch_at.tzinfo is None:
+        raise ValidationFailed("launchAt needs a time zone (UTC recommended)", field="launchAt")
+    if launch_at < now + MIN_SCHEDULE_LEAD:
+        raise ValidationFailed("launchAt must be at least 24 hours in the future", field="launchAt")

@@ -26,9 +26,9 @@ def disconnect() -> None:
 
 def ensure_indexes() -> None:
     from models.system import LogEntry, SyncJob  # noqa: PLC0415 - documents register on import
-    from models.users import User  # noqa: PLC0415
+    from models.users import RefreshToken, User  # noqa: PLC0415
 
-    for document in (User, LogEntry, SyncJob):
+    for document in (User, RefreshToken, LogEntry, SyncJob):
         document.ensure_indexes()
 
 

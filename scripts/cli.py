@@ -14,8 +14,13 @@ import typer
 
 from graph.settings import Settings, get_settings
 from models import embedded
+from scripts.users import StaffRole
 
 app = typer.Typer(help="AstroBookings service command line.", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+persisted_app = typer.Typer(help="Trusted documents (persisted-operation manifests).", no_args_is_help=True)
+app.add_typer(persisted_app, name="persisted")
 log = logging.getLogger("astro")
 
 
@@ -37,12 +42,22 @@ def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logg
 
 @app.command()
 def migrate() -> None:
-    """Apply every pending database migration."""
+    """Apply every pending PostgreSQL migration and create the MongoDB indexes."""
+    with configured_stores() as settings:
+        _migrate(settings)
+
+
+def _migrate(settings: Settings) -> None:
+    from models import mongo  # noqa: PLC0415
     from models.migrate import upgrade  # noqa: PLC0415
 
-    with configured_stores() as settings:
-        upgrade(settings.database_url or "")
-        typer.echo("migrations applied")
+    upgrade(settings.database_url or "")
+    mongo.connect(settings.mongodb_url or "", settings.mongodb_db)
+    try:
+        mongo.ensure_indexes()
+    finally:
+        mongo.disconnect()
+    typer.echo("migrations applied, indexes ensured")
 
 
 @app.command()
@@ -70,15 +85,13 @@ def serve(
     """Serve the GraphQL API (embedded stores when no database settings are given)."""
     import uvicorn  # noqa: PLC0415
 
-    from models.migrate import upgrade  # noqa: PLC0415
-
     # uvicorn re-raises SIGTERM after its graceful shutdown; exit normally instead so the embedded
     # stores are stopped by their context managers and exit hooks.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
     with configured_stores() as settings:
         if prepare:
-            upgrade(settings.database_url or "")
+            _migrate(settings)
             _seed(settings, if_empty=True)
         typer.echo(f"serving http://{host or settings.host}:{port or settings.port}/graphql")
         uvicorn.run(
@@ -99,6 +112,68 @@ def export_schema(output: Path = typer.Option(Path("schema.graphql"), help="Wher
 
     output.write_text(build_schema().as_str() + "\n")
     typer.echo(f"wrote {output}")
+
+
+@users_app.command("create")
+def create_user(
+    role: StaffRole = typer.Option(..., help="Employee role."),
+    email: str = typer.Option(..., help="Login email."),
+    name: str = typer.Option(..., help="Full name."),
+    password: str = typer.Option(
+        ...,
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        envvar="ASTRO_NEW_USER_PASSWORD",
+        help="Password (prompted when not given; min 10 characters, not a common one).",
+    ),
+) -> None:
+    """Create a confirmed employee account (financial or it)."""
+    import asyncio  # noqa: PLC0415
+
+    from models.errors import DomainError  # noqa: PLC0415
+    from scripts.users import create_staff_account, report_refusal  # noqa: PLC0415
+
+    with configured_stores() as settings:
+        try:
+            user = asyncio.run(create_staff_account(settings, role=role, email=email, name=name, password=password))
+        except DomainError as error:
+            report_refusal(error)
+        typer.echo(f"created {user.role} account {user.email} (id {user.id})")
+
+
+@contextlib.contextmanager
+def configured_postgres() -> Iterator[Settings]:
+    """Settings with a PostgreSQL URL only (embedded when none is configured; it may be the one a running
+    server uses): manifests live in PostgreSQL alone."""
+    settings = get_settings()
+    with contextlib.ExitStack() as stack:
+        url = settings.database_url or stack.enter_context(embedded.embedded_postgres(settings.data_dir))
+        yield settings.model_copy(update={"database_url": url})
+
+
+@persisted_app.command("register")
+def register_persisted(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Apollo persisted-query manifest (JSON)."),
+    client: str = typer.Option(..., "--client", help="Manifest name: the partner client (or app) that runs it."),
+    replace: bool = typer.Option(False, "--replace", help="Make these the manifest's only operations."),
+) -> None:
+    """Register a manifest's operations; every one must validate against the schema, or none is stored."""
+    import asyncio  # noqa: PLC0415
+
+    import orjson  # noqa: PLC0415
+
+    from models.errors import DomainError  # noqa: PLC0415
+    from scripts.persisted import read_manifest, register  # noqa: PLC0415
+
+    with configured_postgres() as settings:
+        try:
+            done = asyncio.run(register(settings, read_manifest(file), client=client, replace=replace))
+        except (DomainError, orjson.JSONDecodeError) as error:  # ManifestInvalid lists every problem
+            for problem in getattr(error, "problems", [str(error)]):
+                typer.echo(f"refused: {problem}", err=True)
+            raise typer.Exit(1) from error
+        typer.echo(f"registered {done.operations} operations in manifest {done.name!r}")
 
 
 if __name__ == "__main__":

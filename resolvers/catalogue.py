@@ -1,0 +1,71 @@
+"""The public launch catalogue: one page of bookable launches, and the invalidation every change that
+the catalogue shows must trigger after it commits."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from models.base import utcnow
+from models.cache import TagVersions
+from models.catalogue import (
+    MAX_PAGE,
+    CatalogueFilter,
+    CatalogueSort,
+    catalogue_query,
+    decode_cursor,
+    encode_cursor,
+)
+from models.db import Database, SqlUnitOfWork
+from models.errors import ValidationFailed
+from models.launches import Launch
+
+log = logging.getLogger("astro.catalogue")
+CATALOGUE_TAG = "catalogue"
+
+
+async def invalidate_catalogue(tags: TagVersions) -> None:
+    """Make every cached catalogue response unreachable. Never raises: the change it follows is already
+    committed, and with the cache down there is nothing stale to serve anyway."""
+    try:
+        await tags.bump(CATALOGUE_TAG)
+    except Exception:
+        log.warning("catalogue cache invalidation failed", exc_info=True)
+
+
+def invalidate_catalogue_after_commit(uow: SqlUnitOfWork, tags: TagVersions | None) -> None:
+    """Bump the catalogue once `uow` commits (before the use case returns, so no client that saw the
+    mutation's answer can then read a catalogue from before it)."""
+    if tags is not None:
+        uow.after_commit(lambda: invalidate_catalogue(tags))
+
+
+@dataclass(frozen=True)
+class CataloguePage:
+    launches: list[Launch]
+    cursors: list[str]
+    has_next_page: bool
+
+
+async def catalogue_page(
+    db: Database,
+    *,
+    filters: CatalogueFilter,
+    sort: CatalogueSort = CatalogueSort.DATE,
+    descending: bool = False,
+    first: int = 20,
+    after: str | None = None,
+    now: datetime | None = None,
+) -> CataloguePage:
+    """Bookable launches (scheduled, confirmed or delayed, date in the future), keyset-paginated."""
+    if not 0 <= first <= MAX_PAGE:
+        raise ValidationFailed(f"`first` must be 0 to {MAX_PAGE}", field="first")
+    cursor = decode_cursor(after, sort, descending) if after else None
+    statement = catalogue_query(filters, sort, descending, cursor, first + 1, now or utcnow())
+    async with db.unit_of_work() as uow:
+        rows = list((await uow.session.execute(statement)).scalars().all())
+        uow.session.expunge_all()  # keep the loaded state: leaving the unit of work rolls back (expires)
+    page = rows[:first]
+    cursors = [encode_cursor(sort, descending, launch) for launch in page]
+    return CataloguePage(launches=page, cursors=cursors, has_next_page=len(rows) > first)

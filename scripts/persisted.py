@@ -1,0 +1,31 @@
+"""`astro persisted register`: store a partner's manifest of trusted documents in PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from graph.documents import manifest_validator
+from graph.limits import Limits
+from graph.schema import build_schema
+from graph.settings import Settings
+from models.db import Database
+from resolvers.persisted import RegisteredManifest, register_manifest
+
+
+def read_manifest(path: Path) -> Any:
+    return orjson.loads(path.read_bytes())
+
+
+async def register(settings: Settings, manifest: Any, *, client: str, replace: bool) -> RegisteredManifest:
+    """Validate every operation of the manifest against the schema, then store them all."""
+    limits = Limits.from_settings(settings)
+    validate = manifest_validator(build_schema(production=settings.is_production, limits=limits), limits)
+    db = Database(settings.database_url or "", pool_size=1)
+    try:
+        async with db.unit_of_work() as uow:
+            return await register_manifest(uow, name=client, manifest=manifest, validate=validate, replace=replace)
+    finally:
+        await db.dispose()

@@ -1,0 +1,26 @@
+"""Production refuses the development signing key; the key set must be coherent."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from graph.settings import DEV_JWT_SECRET, Settings
+
+STRONG = "a-production-secret-of-more-than-32-characters"
+
+
+def test_production_refuses_the_default_signing_key(monkeypatch):
+    monkeypatch.setenv("ASTRO_ENVIRONMENT", "production")
+    with pytest.raises(ValidationError, match="default development signing key"):
+        Settings()
+    with pytest.raises(ValidationError, match="default development signing key"):
+        Settings(jwt_keys={"old": DEV_JWT_SECRET, "new": STRONG}, jwt_active_kid="new")
+    assert Settings(jwt_keys={"prod-1": STRONG}, jwt_active_kid="prod-1").is_production
+
+
+def test_short_secrets_and_an_unknown_active_kid_are_refused():
+    with pytest.raises(ValidationError, match="at least 32"):
+        Settings(jwt_keys={"k": "short"}, jwt_active_kid="k")
+    with pytest.raises(ValidationError, match="not in jwt_keys"):
+        Settings(jwt_keys={"k": STRONG}, jwt_active_kid="other")

@@ -1,0 +1,104 @@
+"""Processes the benchmark starts and stops: the service, the PostGraphile peer, the MongoDB-wire server."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = ROOT / "tests" / "bench"
+VENV_BIN = ROOT / ".venv" / "bin"
+LOGS = ROOT / ".astro" / "bench-logs"
+
+
+def wait_until_ready(url: str, deadline_s: float, proc: subprocess.Popen[bytes] | None = None) -> float:
+    """Poll `url` with `{ __typename }` until it answers 200; return the seconds it took."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < deadline_s:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process for {url} exited with {proc.returncode}")
+        with contextlib.suppress(httpx.HTTPError):
+            response = httpx.post(url, json={"query": "{ __typename }"}, timeout=2)
+            if response.status_code == 200 and "errors" not in response.json():
+                return time.perf_counter() - started
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} not ready after {deadline_s}s")
+
+
+def _spawn(name: str, args: list[str], env: dict[str, str], cwd: Path = ROOT) -> subprocess.Popen[bytes]:
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log = (LOGS / f"{name}.log").open("wb")
+    return subprocess.Popen(args, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGINT, timeout: float = 20) -> None:
+    """Signal the process group we started (and only it), then wait; kill it if it lingers."""
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, sig)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+@contextlib.contextmanager
+def service(name: str, port: int, env: dict[str, str], workers: int = 2) -> Iterator[subprocess.Popen[bytes]]:
+    args = [str(VENV_BIN / "astro"), "serve", "--port", str(port), "--workers", str(workers)]
+    proc = _spawn(name, args, {**os.environ, **env})
+    try:
+        wait_until_ready(f"http://127.0.0.1:{port}/graphql", 60, proc)
+        yield proc
+    finally:
+        stop(proc)
+
+
+@contextlib.contextmanager
+def postgraphile(port: int, env: dict[str, str], workers: int = 2, name: str = "postgraphile") -> Iterator[None]:
+    args = [str(VENV_BIN / "node"), "postgraphile.mjs", str(port), str(workers)]
+    proc = _spawn(name, args, {**os.environ, **env}, cwd=BENCH)
+    try:
+        wait_until_ready(f"http://127.0.0.1:{port}/graphql", 60, proc)
+        yield
+    finally:
+        stop(proc, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def mongo(path: Path) -> Iterator[str]:
+    from secantus import SecantusDBServer
+
+    path.mkdir(parents=True, exist_ok=True)
+    server = SecantusDBServer(host="127.0.0.1", port=0, storage_path=str(path))
+    server.start()
+    try:
+        yield server.uri
+    finally:
+        server.stop()
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def worker_pids(proc: subprocess.Popen[bytes]) -> list[int]:
+    """uvicorn's worker processes: the children of its supervisor started by multiprocessing's spawn."""
+    return [pid for pid in children(proc.pid) if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]

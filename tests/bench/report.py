@@ -1,0 +1,192 @@
+"""BENCHMARKS.md: the machine, the date, every figure and ratio of one run."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from tests.bench.procs import VENV_BIN
+
+FINDINGS = Path(__file__).with_name("FINDINGS.md")
+
+
+def _first(path: str, prefix: str) -> str:
+    for line in Path(path).read_text().splitlines():
+        if line.startswith(prefix):
+            return line.split(":", 1)[1].strip()
+    return "?"
+
+
+def _version(*args: str) -> str:
+    try:
+        return subprocess.run(args, capture_output=True, text=True, check=True).stdout.strip().splitlines()[0]
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+
+
+def _redis_version() -> str:
+    info = _version_all("redis-cli", "-h", "127.0.0.1", "INFO", "server")
+    return next((line.split(":", 1)[1] for line in info.splitlines() if line.startswith("redis_version:")), "?")
+
+
+def _version_all(*args: str) -> str:
+    try:
+        return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def machine() -> dict[str, str]:
+    mem_kib = int(_first("/proc/meminfo", "MemTotal").split()[0])
+    return {
+        "cores (nproc)": str(os.cpu_count()),
+        "CPU": _first("/proc/cpuinfo", "model name"),
+        "RAM": f"{mem_kib / 1024 / 1024:.1f} GiB",
+        "OS": f"{platform.system()} {platform.release()}",
+        "Python": platform.python_version(),
+        "Node (load generator, PostGraphile)": _version(str(VENV_BIN / "node"), "--version"),
+        "PostgreSQL": _version("psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "SHOW server_version"),
+        "Redis": _redis_version(),
+    }
+
+
+def _ms(value: float) -> str:
+    return f"{value:.1f}" if value < 100 else f"{value:.0f}"
+
+
+def _scenario_table(rows: list[Any]) -> list[str]:
+    out = [
+        "| scenario | req/s | p50 ms | p99 ms | baseline (same run) | baseline req/s | p50 ms | p99 ms "
+        "| ratio | goal | met |",
+        "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for row in rows:
+        a, b = row.subject, row.baseline
+        out.append(
+            f"| {row.name} | {a.rps:.0f} | {_ms(a.p50)} | {_ms(a.p99)} | {row.baseline_name} | {b.rps:.0f} "
+            f"| {_ms(b.p50)} | {_ms(b.p99)} | **{row.ratio:.2f}** | ≥ {row.goal} | {'yes' if row.met else 'NO'} |"
+        )
+    return out
+
+
+def _runs(rows: list[Any]) -> list[str]:
+    out = [
+        "| scenario | side | run | req/s | p50 | p99 | requests | failures |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        for side, result in (("subject", row.subject), ("baseline", row.baseline)):
+            for index, run in enumerate(result.runs, 1):
+                failures = run["non2xx"] + run["errors"] + run["timeouts"] + (run.get("mismatches") or 0)
+                out.append(
+                    f"| {row.name} | {side} | {index} | {run['rps']:.0f} | {_ms(run['p50'])} "
+                    f"| {_ms(run['p99'])} | {run['total']} | {failures} |"
+                )
+    return out
+
+
+def _deep(deep: dict[int, Any], loads: dict[int, float]) -> list[str]:
+    first = deep[min(deep)]
+    out = [
+        "| launches | load s | req/s | p50 ms | p99 ms | p50 / p50 at 1k |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for size, result in sorted(deep.items()):
+        ratio = result.p50 / first.p50 if first.p50 else float("nan")
+        out.append(
+            f"| {size:,} | {loads.get(size, 0):.1f} | {result.rps:.0f} | {_ms(result.p50)} "
+            f"| {_ms(result.p99)} | **{ratio:.2f}** |"
+        )
+    biggest = deep[max(deep)]
+    ratio = biggest.p50 / first.p50 if first.p50 else float("nan")
+    verdict = "met" if ratio <= 1.5 else "NOT met"
+    out.append("")
+    out.append(f"Goal p50 at {max(deep):,} ≤ 1.5 × p50 at {min(deep):,}: **{ratio:.2f}**, {verdict}.")
+    return out
+
+
+def render(r: dict[str, Any]) -> str:
+    p = r["plan"]
+    mode = "quick (`scripts/bench --quick`)" if p.quick else "full (`scripts/bench`)"
+    t = p.timing
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Latest run: {r['started']:%Y-%m-%d %H:%M} UTC, {mode}, {r['elapsed']:.0f} s in all. "
+        "Reproduce with `scripts/bench` (full) or `scripts/bench --quick`.",
+        "",
+        "## Machine",
+        "",
+        *[f"- {key}: {value}" for key, value in r["machine"].items()],
+        "",
+        "## Method",
+        "",
+        f"- The service: `astro serve --workers 2` on PostgreSQL 127.0.0.1:5432 (database `astro_bench`, "
+        f"recreated and migrated each run) and Redis; {r['base_size']:,} launches for every scenario but the "
+        "deep page (data set in `tests/bench/dataset.py`, written with generate_series).",
+        f"- Load: autocannon, {p.connections} connections (bookSeats 64, deep page 8), each measurement its own "
+        f"process; {t.warmup_s:g} s warm-up, then {t.runs} runs of {t.duration_s:g} s, subject and baseline "
+        "alternating; every figure is the median of the runs. Ratios compare medians of the same run.",
+        "- Every scenario's answer is checked once before it is measured (no errors, the expected row count; "
+        "cache hits must return byte-identical bodies, counted as failures otherwise).",
+        "- The machine also runs the load generator: all figures are for client and server sharing 2 cores.",
+        "",
+        "## Scenarios against their baselines",
+        "",
+        *_scenario_table(r["scenarios"]),
+        "",
+        *[f"- {row.name}: {note}" for row in r["scenarios"] for note in row.notes],
+        "",
+        *_section(
+            "Catalogue deep page (cursor at the end, cache off)", _deep(r["deep"], r["loads"]) if r["deep"] else []
+        ),
+        *_section("SQL statements per operation", _sql(r["sql"]) if r["sql"] else []),
+        *_section("Memory", _memory(r["memory"], p.quick) if r["memory"] else []),
+        *_section("Start-up", _startup(r["startup"]) if r["startup"] else []),
+        "## Every run",
+        "",
+        *_runs(r["scenarios"]),
+        "",
+    ]
+    if FINDINGS.exists():
+        lines += [FINDINGS.read_text().rstrip(), ""]
+    return "\n".join(lines)
+
+
+def _memory(m: dict[str, Any], quick: bool) -> list[str]:
+    samples = m["samples"]
+    note = " (quick mode: fewer than the 100k of a full run)" if quick else ""
+    per_worker = [" → ".join(f"{sample[i]:.1f}" for sample in samples) for i in range(len(m["workers"]))]
+    return [
+        f"RSS of each worker (MiB) after warm-up, after {m['requests'] // 2:,} and after {m['requests']:,} "
+        f"catalogue cache-hit requests{note}:",
+        "",
+        *[f"- worker {index + 1}: {values}" for index, values in enumerate(per_worker)],
+    ]
+
+
+def _startup(st: dict[str, Any]) -> list[str]:
+    lines = [
+        f"`scripts/run` with embedded PostgreSQL and MongoDB-wire stores, warm install (venv and data "
+        f"present), to the first successful catalogue query: **{st['warm_s']:.1f} s**."
+    ]
+    if "cold_s" in st:
+        lines.append(f"First start on this machine (initdb, migrations, demo seed): {st['cold_s']:.1f} s.")
+    return lines
+
+
+def _section(title: str, body: list[str]) -> list[str]:
+    return [f"## {title}", "", *body, ""] if body else []
+
+
+def _sql(counts: dict[str, int]) -> list[str]:
+    return [
+        "Counted at the SQLAlchemy engine in-process (same settings as the cache-off instance). A cache hit runs none.",
+        "",
+        "| operation | statements |",
+        "| --- | ---: |",
+        *[f"| {name} | {count} |" for name, count in counts.items()],
+    ]
