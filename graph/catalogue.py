@@ -16,6 +16,7 @@ from strawberry.types import Info
 
 from graph.agencies import Destination
 from graph.launches import Launch
+from graph.permissions import scoped
 from models.catalogue import CatalogueFilter as Filter
 from models.catalogue import CatalogueSort as SortKey
 from resolvers.catalogue import CataloguePage, catalogue_page
@@ -85,7 +86,9 @@ class Query:
         description="The public catalogue: upcoming bookable launches (scheduled, confirmed or delayed, date in "
         "the future) with agency, rocket, price and seats available. Filter, sort (by date, price or seats "
         "available; `descending` reverses) and page with `first` (0 to 200) and `after`. Open to everyone; "
-        "anonymous answers are cached for a short time and refreshed the moment a change affects them."
+        "anonymous answers are cached for a short time and refreshed the moment a change affects them. "
+        "Partner clients need the `catalogue:read` scope.",
+        extensions=[scoped("catalogue:read")],
     )
     async def launches(
         self,

@@ -11,6 +11,8 @@ import logging
 from typing import Any
 
 from graphql import GraphQLError
+from pymongo.errors import PyMongoError
+from sqlalchemy.exc import SQLAlchemyError
 
 from models.errors import DomainError
 
@@ -45,7 +47,14 @@ def classify(error: GraphQLError, request_id: str) -> GraphQLError:
     if isinstance(original, GraphQLError):  # e.g. variable coercion wrapped by graphql-core
         return classify(original, request_id) if original is not error else coded(error, "BAD_USER_INPUT")
     log.error("unexpected error [request %s] at %s", request_id, error.path, exc_info=original)
+    if is_store_outage(original):
+        return coded(error, "SERVICE_UNAVAILABLE", "Service temporarily unavailable", requestId=request_id)
     return coded(error, INTERNAL, "Internal server error", requestId=request_id)
+
+
+def is_store_outage(exc: BaseException) -> bool:
+    """A store that cannot be reached (as opposed to a bug): clients may retry."""
+    return isinstance(exc, OSError | SQLAlchemyError | PyMongoError)
 
 
 def format_errors(errors: list[GraphQLError], request_id: str) -> list[Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,7 @@ from strawberry.types.graphql import OperationType
 from graph import documents
 from graph.context import Context
 from graph.documents import Operation, PersistedQueryNotFound
-from graph.errors import format_errors
+from graph.errors import format_errors, is_store_outage
 from graph.graphiql import graphiql_page
 from graph.protocol import (
     GRAPHQL_RESPONSE,
@@ -44,6 +45,7 @@ APQ_MISS = orjson.dumps(
 )
 NO_STORE = {"Cache-Control": "private, no-cache, must-revalidate"}
 SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
+log = logging.getLogger("astro.errors")
 ALL_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
 QUERIES_ONLY = frozenset({OperationType.QUERY})
 
@@ -71,6 +73,19 @@ async def graphql_endpoint(request: Request) -> Response:
         return await serve(request, services)
     except RequestError as exc:
         return Response(orjson.dumps(exc.payload()), exc.status, exc.headers, media_type)
+    except Exception as exc:  # outside execution (a store down while resolving a document, a bug)
+        return unexpected(request, exc, media_type)
+
+
+def unexpected(request: Request, exc: Exception, media_type: str) -> Response:
+    """Masked like an execution error; a store being unreachable is 503 so clients and balancers retry."""
+    request_id = request.state.request_id
+    log.error("unexpected error [request %s]", request_id, exc_info=exc)
+    unavailable = is_store_outage(exc)
+    code, status = ("SERVICE_UNAVAILABLE", 503) if unavailable else ("INTERNAL_SERVER_ERROR", 500)
+    message = "Service temporarily unavailable" if unavailable else "Internal server error"
+    payload = {"errors": [{"message": message, "extensions": {"code": code, "requestId": request_id}}]}
+    return Response(orjson.dumps(payload), status, {"Retry-After": "5"} if unavailable else None, media_type)
 
 
 async def serve(request: Request, services: Services) -> Response:

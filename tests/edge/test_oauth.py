@@ -154,3 +154,18 @@ async def test_scopes_limit_tokens_and_fields(edge):
     assert error_codes(body) == ["INSUFFICIENT_SCOPE"] and body["errors"][0]["extensions"]["requiredScope"] == (
         "catalogue:read"
     )
+
+
+CATALOGUE = "query PartnerLaunches { launches(first: 5) { edges { node { id missionName seatsAvailable } } } }"
+
+
+async def test_the_public_catalogue_needs_the_catalogue_scope_for_partners(edge):
+    app = await edge()
+    await register(app, "reader", CATALOGUE)
+    await register(app, "bare", CATALOGUE)
+    reader = await partner_token(app, await make_partner(app, "reader"))
+    bare = await partner_token(app, await make_partner(app, "bare", scopes=()))
+    allowed = (await app.post(by_id(CATALOGUE), Authorization=f"Bearer {reader}")).json()
+    assert "errors" not in allowed and allowed["data"]["launches"]["edges"] == []
+    refused = (await app.post(by_id(CATALOGUE), Authorization=f"Bearer {bare}")).json()
+    assert error_codes(refused) == ["INSUFFICIENT_SCOPE"]
