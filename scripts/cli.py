@@ -85,6 +85,11 @@ def serve(
     """Serve the GraphQL API (embedded stores when no database settings are given)."""
     import uvicorn  # noqa: PLC0415
 
+    workers = workers or get_settings().workers
+    if workers > 1 and not get_settings().redis_url:
+        # Each process would keep its own memory cache: invalidations, revocations and rate limits would
+        # not be shared between workers.
+        raise typer.BadParameter("more than one worker needs a shared cache: set REDIS_URL", param_hint="--workers")
     # uvicorn re-raises SIGTERM after its graceful shutdown; exit normally instead so the embedded
     # stores are stopped by their context managers and exit hooks.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -99,7 +104,7 @@ def serve(
             factory=True,
             host=host or settings.host,
             port=port or settings.port,
-            workers=workers or settings.workers,
+            workers=workers,
             log_level="info",
             access_log=False,
         )
