@@ -14,11 +14,12 @@ import strawberry
 from strawberry.relay import PageInfo
 from strawberry.types import Info
 
-from graph.agencies import Destination
+from graph.agencies import Agency, Destination, Rocket
 from graph.launches import Launch
 from graph.permissions import scoped
 from models.catalogue import CatalogueFilter as Filter
 from models.catalogue import CatalogueSort as SortKey
+from models.launches import Launch as LaunchRow
 from resolvers.catalogue import CataloguePage, catalogue_page
 
 
@@ -67,8 +68,10 @@ def to_filter(given: CatalogueFilter | None) -> Filter:
 
 
 def connection(page: CataloguePage, after: str | None) -> LaunchCatalogue:
+    agencies = {row.id: Agency.from_row(row) for row in page.agencies}
+    rockets = {row.id: Rocket.from_row(row) for row in page.rockets}
     edges = [
-        CatalogueEdge(cursor=cursor, node=Launch.from_row(row))
+        CatalogueEdge(cursor=cursor, node=_node(row, agencies, rockets))
         for row, cursor in zip(page.launches, page.cursors, strict=True)
     ]
     info = PageInfo(
@@ -78,6 +81,12 @@ def connection(page: CataloguePage, after: str | None) -> LaunchCatalogue:
         end_cursor=edges[-1].cursor if edges else None,
     )
     return LaunchCatalogue(edges=edges, page_info=info)
+
+
+def _node(row: LaunchRow, agencies: dict[str, Agency], rockets: dict[str, Rocket]) -> Launch:
+    node = Launch.from_row(row)
+    node.known_agency, node.known_rocket = agencies[row.agency_id], rockets[row.rocket_id]
+    return node
 
 
 @strawberry.type

@@ -38,6 +38,7 @@ from graph.protocol import (
     query_params,
     read_body,
 )
+from graph.response_cache import PUBLIC as PUBLIC_HEADERS
 from graph.services import Services
 
 APQ_MISS = orjson.dumps(
@@ -98,15 +99,23 @@ async def serve(request: Request, services: Services) -> Response:
     media_type = negotiate(request.headers.get("accept", ""))
     if media_type is None:
         raise RequestError(406, f"Accept {JSON} or {GRAPHQL_RESPONSE}", "NOT_ACCEPTABLE")
+    raw_slot = None
     if request.method == "POST":
         check_post_headers(request)
-        body = parse_body(await read_body(request, services.settings.max_body_bytes))
+        raw = await read_body(request, services.settings.max_body_bytes)
+        # Fast lane (graph/response_cache.py): the same bytes as a cached public answer skip everything else.
+        hit, raw_slot = await services.response_cache.raw_lookup(request, raw)
+        if hit is not None:
+            return Response(hit, 200, dict(PUBLIC_HEADERS), media_type)
+        body = parse_body(raw)
     else:
         body = query_params(request)
     context = await build_context(request)
     if isinstance(body, list):
         return await serve_batch(request, context, body, media_type)
     outcome = await run_operation(request, context, body, media_type, rate_limited=True)
+    if raw_slot is not None:
+        await services.response_cache.raw_store(raw_slot, outcome)
     headers = {**outcome.headers, **context.response_headers}
     return Response(outcome.encoded(), outcome.status, headers, media_type)
 

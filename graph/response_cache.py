@@ -2,9 +2,10 @@
 
 Cacheable: a request without an Authorization header whose operation is a query selecting only public
 root fields (`launches`, `__typename`). Its key is SHA-256 of (query text, canonical variables,
-operation name) plus the current version of the "catalogue" tag (models.cache.TagVersions). A hit
-returns the stored response bytes without executing anything; every change the catalogue shows bumps
-the tag after its commit, so the next request misses and reads PostgreSQL. Only complete answers
+operation name); the stored entry starts with the version of the "catalogue" tag it was built under
+(models.cache.TagVersions), and one MGET reads the tag and the entry together. A hit returns the stored
+response bytes without executing anything; every change the catalogue shows bumps the tag after its
+commit, so the next request finds an older stamp, misses and reads PostgreSQL. Only complete answers
 (status 200, no errors) are stored, for STORE_SECONDS.
 
 The cache is an accelerator, never a dependency: every cache call has a short deadline, failures are
@@ -59,6 +60,15 @@ class OutcomeLike(Protocol):
     headers: dict[str, str]
 
 
+@dataclass(frozen=True)
+class Slot:
+    """Where an answer is kept, and the tag version it is being built under: a stored entry starts with that
+    stamp and counts only while it is still the tag's version."""
+
+    key: str
+    stamp: bytes
+
+
 @dataclass
 class Lookup:
     """What the cache said about one request: the stored bytes on a hit, where to store the answer on a
@@ -66,8 +76,13 @@ class Lookup:
 
     public: bool = False
     body: bytes | None = None
-    key: str | None = None
+    slot: Slot | None = None
     headers: dict[str, str] = field(default_factory=lambda: dict(ANONYMOUS))
+
+
+# Bytes that an anonymous POST must contain to be worth a fast-lane lookup (a catalogue query, or a
+# persisted one that may be): logins, registrations and the like never pay for the extra round trip.
+FAST_LANE_MARKERS = (b"launches", b"persistedQuery", b"documentId")
 
 
 class ResponseCache:
@@ -81,26 +96,46 @@ class ResponseCache:
         if not cacheable(operation.query, operation.operation_name):
             return Lookup()
         digest = request_digest(operation.query or "", operation.variables, operation.operation_name)
-        body, key = await self._read(digest)
-        return Lookup(public=True, body=body, key=key, headers=dict(PUBLIC))
+        body, slot = await self._read(f"response:{TAG}:{digest}")
+        return Lookup(public=True, body=body, slot=slot, headers=dict(PUBLIC))
+
+    async def raw_lookup(self, request: Request, body: bytes) -> tuple[bytes | None, Slot | None]:
+        """Fast lane, before any parsing: the answer stored for these exact request bytes (anonymous POST)
+        under the current tag version; else where to keep this request's answer (None: not eligible)."""
+        if "authorization" in request.headers or not any(marker in body for marker in FAST_LANE_MARKERS):
+            return None, None
+        digest = hashlib.sha256(request.headers.get("accept", "").encode() + b"\0" + body).hexdigest()
+        return await self._read(f"raw:{TAG}:{digest}")
+
+    async def raw_store(self, slot: Slot, outcome: OutcomeLike) -> None:
+        """Keep the answer for the exact bytes too, when it was kept as a public catalogue answer."""
+        if outcome.raw is not None and outcome.headers.get("Cache-Control") == PUBLIC["Cache-Control"]:
+            await self._write(slot, outcome.raw)
 
     async def store(self, lookup: Lookup, outcome: OutcomeLike) -> None:
         """Give the response its caching headers; keep a complete public answer for the next requests."""
         payload = outcome.payload
         complete = outcome.status == 200 and isinstance(payload, dict) and "errors" not in payload
         outcome.headers.update(lookup.headers if complete or not lookup.public else ANONYMOUS)
-        if lookup.key is None or not complete:
+        if lookup.slot is None or not complete:
             return
         outcome.raw = orjson.dumps(payload)
-        await self._guarded(self._cache.set(lookup.key, outcome.raw, ttl=STORE_SECONDS))
+        await self._write(lookup.slot, outcome.raw)
 
-    async def _read(self, digest: str) -> tuple[bytes | None, str | None]:
-        versions = await self._guarded(self._tags.versions(TAG))
-        if versions is None:
-            return None, None  # cache unavailable: serve from PostgreSQL, store nothing
-        key = f"response:{TAG}:{versions[0]}:{digest}"
-        body = await self._guarded(self._cache.get(key))
-        return (body if isinstance(body, bytes) else None), key
+    async def _read(self, key: str) -> tuple[bytes | None, Slot | None]:
+        """One round trip reads the tag's version and the entry together: (the body on a hit, None) or
+        (None, where to store on a miss); (None, None) when the cache is unavailable."""
+        found = await self._guarded(self._cache.multi_get([f"tag:{TAG}", key]))
+        if found is None:
+            return None, None
+        slot = Slot(key, f"{int(found[0] or 0)}:".encode())
+        entry = found[1]
+        if isinstance(entry, bytes) and entry.startswith(slot.stamp):
+            return entry[len(slot.stamp) :], None
+        return None, slot
+
+    async def _write(self, slot: Slot, body: bytes) -> None:
+        await self._guarded(self._cache.set(slot.key, slot.stamp + body, ttl=STORE_SECONDS))
 
     async def _guarded(self, call: Any) -> Any:
         """Run one cache call within its deadline; on failure log, back off, and answer None."""

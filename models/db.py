@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -24,9 +25,19 @@ class Database:
             async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False, echo=echo
         )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._reads = async_sessionmaker(reads, expire_on_commit=False)
 
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.sessions)
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for one read outside any transaction: a lone SELECT costs one round trip instead of
+        BEGIN + SELECT + ROLLBACK. Never for writes, nor for reads that need one consistent snapshot."""
+        async with self._reads() as session:
+            yield session
+            session.expunge_all()  # the rows stay loaded after the session closes
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

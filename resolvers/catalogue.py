@@ -7,6 +7,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlmodel import col
+
+from models.agencies import Agency, Rocket
 from models.base import utcnow
 from models.cache import TagVersions
 from models.catalogue import (
@@ -46,6 +49,8 @@ class CataloguePage:
     launches: list[Launch]
     cursors: list[str]
     has_next_page: bool
+    agencies: list[Agency]  # of each launch, same order (read in the same statement)
+    rockets: list[Rocket]
 
 
 async def catalogue_page(
@@ -63,9 +68,17 @@ async def catalogue_page(
         raise ValidationFailed(f"`first` must be 0 to {MAX_PAGE}", field="first")
     cursor = decode_cursor(after, sort, descending) if after else None
     statement = catalogue_query(filters, sort, descending, cursor, first + 1, now or utcnow())
-    async with db.unit_of_work() as uow:
-        rows = list((await uow.session.execute(statement)).scalars().all())
-        uow.session.expunge_all()  # keep the loaded state: leaving the unit of work rolls back (expires)
+    with_related = statement.add_columns(Agency, Rocket)
+    with_related = with_related.join(Agency, col(Agency.id) == col(Launch.agency_id))
+    with_related = with_related.join(Rocket, col(Rocket.id) == col(Launch.rocket_id))
+    async with db.read() as session:
+        rows = list((await session.execute(with_related)).all())
     page = rows[:first]
-    cursors = [encode_cursor(sort, descending, launch) for launch in page]
-    return CataloguePage(launches=page, cursors=cursors, has_next_page=len(rows) > first)
+    cursors = [encode_cursor(sort, descending, launch) for launch, _, _ in page]
+    return CataloguePage(
+        launches=[launch for launch, _, _ in page],
+        cursors=cursors,
+        has_next_page=len(rows) > first,
+        agencies=[agency for _, agency, _ in page],
+        rockets=[rocket for _, _, rocket in page],
+    )

@@ -17,10 +17,8 @@ T = TypeVar("T", Agency, Rocket, Launch)
 
 
 async def _rows(db: Database, statement: Any) -> list[Any]:
-    async with db.unit_of_work() as uow:
-        rows = list((await uow.session.execute(statement)).scalars().all())
-        uow.session.expunge_all()  # keep the loaded state: leaving the unit of work rolls back (expires)
-        return rows
+    async with db.read() as session:
+        return list((await session.execute(statement)).scalars().all())
 
 
 async def _by_ids(db: Database, table: type[T], ids: Sequence[str]) -> list[T | None]:
