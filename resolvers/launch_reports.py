@@ -161,38 +161,36 @@ def _sum_by_booking(table: type[Payment] | type[Refund]) -> Any:
 
 
 async def booking_lines(db: Database, launch_ids: Sequence[str]) -> list[list[BookingLine]]:
-    """Every booking of each launch (one statement for any number of launches), oldest first."""
+    """Every booking of each launch (one statement for any number of launches), oldest first. Plain rows,
+    not ORM objects: this is a read model, and building instances was its largest cost."""
     statement = (
         select(
-            Booking, col(Traveler.name), col(Traveler.contact_email), _sum_by_booking(Payment), _sum_by_booking(Refund)
+            col(Booking.id).label("booking_id"),
+            col(Booking.launch_id),
+            col(Booking.traveler_id),
+            col(Traveler.name).label("traveler_name"),
+            col(Traveler.contact_email).label("traveler_email"),
+            col(Booking.seats),
+            col(Booking.status),
+            col(Booking.price_per_seat),
+            _sum_by_booking(Payment).label("amount_paid"),
+            _sum_by_booking(Refund).label("amount_refunded"),
+            col(Booking.created_at).label("booked_at"),
+            col(Booking.canceled_at),
+            col(Booking.seats_released),
         )
         .join(Traveler, col(Traveler.id) == col(Booking.traveler_id))
         .where(col(Booking.launch_id).in_(launch_ids))
         .order_by(col(Booking.created_at), col(Booking.id))
     )
     groups: dict[str, list[BookingLine]] = {launch_id: [] for launch_id in launch_ids}
-    async with db.unit_of_work() as uow:
-        for booking, name, email, paid, refunded in (await uow.session.execute(statement)).all():
-            groups[booking.launch_id].append(_line(booking, name, email, paid, refunded))
+    async with db.read() as session:
+        for row in (await session.execute(statement)).mappings():
+            line = BookingLine(
+                **{**row, "amount_paid": money(row["amount_paid"]), "amount_refunded": money(row["amount_refunded"])}
+            )
+            groups[line.launch_id].append(line)
     return [groups[launch_id] for launch_id in launch_ids]
-
-
-def _line(booking: Booking, name: str, email: str, paid: Any, refunded: Any) -> BookingLine:
-    return BookingLine(
-        booking_id=booking.id,
-        launch_id=booking.launch_id,
-        traveler_id=booking.traveler_id,
-        traveler_name=name,
-        traveler_email=email,
-        seats=booking.seats,
-        status=booking.status,
-        price_per_seat=booking.price_per_seat,
-        amount_paid=money(paid),
-        amount_refunded=money(refunded),
-        booked_at=booking.created_at,
-        canceled_at=booking.canceled_at,
-        seats_released=booking.seats_released,
-    )
 
 
 async def readable_report_launch(uow: SqlUnitOfWork, *, principal: Principal, launch_id: str) -> Launch:
