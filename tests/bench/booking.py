@@ -38,7 +38,7 @@ async def settle(conn: asyncpg.Connection, targets: list[str], deadline_s: float
 
 
 async def reset_targets(dsn: str, targets: list[str]) -> None:
-    """Empty the bookSeats target launches again so every run has the same 500 free seats on each."""
+    """Empty the bookSeats target launches again so every run has the same 400 free seats on each."""
     conn = await asyncpg.connect(dsn)
     try:
         await settle(conn, targets)
@@ -84,7 +84,7 @@ async def _book_once(pool: asyncpg.Pool, launch: str, traveler: str) -> bool:
 async def asyncpg_baseline(dsn: str, targets: list[str], *, seconds: float, clients: int, pool_size: int) -> dict:
     """`clients` tasks book 1 seat each in a tight loop for `seconds`, rotating travelers and launches the
     way the load generator does: the same reservation UPDATE + booking INSERT, one transaction each."""
-    travelers = [dataset._id(dataset.KIND["traveler"], t) for t in range(dataset.TRAVELERS - 1)]
+    travelers = [dataset._id(dataset.KIND["traveler"], t) for t in range(dataset.TRAVELERS - 3)]
     latencies: list[float] = []
     counter = iter(range(10**9))
     booked = 0

@@ -12,7 +12,7 @@ AGENCIES = 50
 ROCKETS_PER_AGENCY = 4
 TRAVELERS = 2000
 BOOKED_LAUNCHES = 20_000  # launches n < this carry 3 bookings each (bookings, passengers, payments)
-BOOKING_LAUNCHES = 100  # bookSeats targets: capacity 500 each, dated before every catalogue launch
+BOOKING_LAUNCHES = 100  # bookSeats targets: capacity 400 each, dated before every catalogue launch
 KIND = {"user": 1, "agency": 2, "rocket": 3, "launch": 4, "traveler": 5, "booking": 6, "passenger": 7, "pay": 8}
 
 FUNCTIONS = """
@@ -89,13 +89,14 @@ FROM (SELECT launch_id, sum(seats) AS sold FROM bookings
 WHERE l.id = s.launch_id;
 """
 
-# The bookSeats targets: agency 0, its 500-seat rocket, dated in 2030 (before every catalogue launch).
+# The bookSeats targets: the last agency's 500-seat rocket (agency 0 is the one the agency scenario reads),
+# dated in 2030, before every catalogue launch.
 BOOKING_TARGETS = f"""
 INSERT INTO launches (id, agency_id, rocket_id, mission_name, destination, launch_at, price_per_seat,
                       minimum_passengers, capacity, seats_sold, status, created_at, updated_at)
-SELECT bench.id({KIND["launch"]}, 900000000 + k), bench.id({KIND["agency"]}, 0),
-       bench.id({KIND["rocket"]}, {ROCKETS_PER_AGENCY - 1}), 'Booking target ' || k, 'moon',
-       timestamptz '2030-06-01' + k * interval '1 hour', 2500, 1, 500, 0, 'scheduled',
+SELECT bench.id({KIND["launch"]}, 900000000 + k), bench.id({KIND["agency"]}, {AGENCIES - 1}),
+       bench.id({KIND["rocket"]}, {AGENCIES * ROCKETS_PER_AGENCY - 1}), 'Booking target ' || k, 'moon',
+       timestamptz '2030-06-01' + k * interval '1 hour', 2500, 1, 400, 0, 'scheduled',
        timestamptz '2026-01-01', timestamptz '2026-01-01'
 FROM generate_series(0, {BOOKING_LAUNCHES - 1}) AS k
 ON CONFLICT (id) DO NOTHING;

@@ -13,6 +13,27 @@ from tests.bench.procs import VENV_BIN
 FINDINGS = Path(__file__).with_name("FINDINGS.md")
 
 
+METHOD_NOTES = (
+    (
+        "- PostGraphile 5.1.5 (Amber preset + PgLazyJWTPreset), two `node:cluster` workers with a pool of 10 "
+        "each, over the same database; it answers through `pgl.bookable_launches()` and `pgl.my_launches()` "
+        "(`tests/bench/pgl.sql`): the service's WHERE clauses and order. The service verifies Ed25519 JWTs, "
+        "PostGraphile HS256 ones (cheaper)."
+    ),
+    (
+        "- Cache-off scenarios and bookSeats go to a second instance started with "
+        "`ASTRO_BENCH_RESPONSE_CACHE=false`. Rate limits stay on, with limits that never trip (one client "
+        "address sends everything)."
+    ),
+    (
+        "- bookSeats: one seat per request, traveler and launch rotating (1,997 travelers over 100 launches),"
+        " a unique idempotency key each, the simulated gateway's `tok_success`; the target launches are "
+        "emptied before each run. Baseline: the same reservation UPDATE (seats, status and date conditions) +"
+        " booking INSERT in one transaction, raw asyncpg, 64 tasks in the harness process."
+    ),
+)
+
+
 def _first(path: str, prefix: str) -> str:
     for line in Path(path).read_text().splitlines():
         if line.startswith(prefix):
@@ -39,6 +60,12 @@ def _version_all(*args: str) -> str:
         return ""
 
 
+def _uvicorn_stack() -> str:
+    """What `uvicorn --http auto --loop auto` picks in the service's environment."""
+    found = _version_all(str(VENV_BIN / "python"), "-c", "import httptools, uvloop; print('ok')").strip()
+    return "httptools / uvloop" if found == "ok" else "h11 / asyncio (httptools and uvloop not installed)"
+
+
 def machine() -> dict[str, str]:
     mem_kib = int(_first("/proc/meminfo", "MemTotal").split()[0])
     return {
@@ -48,6 +75,7 @@ def machine() -> dict[str, str]:
         "OS": f"{platform.system()} {platform.release()}",
         "Python": platform.python_version(),
         "Node (load generator, PostGraphile)": _version(str(VENV_BIN / "node"), "--version"),
+        "uvicorn HTTP / event loop": _uvicorn_stack(),
         "PostgreSQL": _version("psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "SHOW server_version"),
         "Redis": _redis_version(),
     }
@@ -130,9 +158,12 @@ def render(r: dict[str, Any]) -> str:
         f"- Load: autocannon, {p.connections} connections (bookSeats 64, deep page 8), each measurement its own "
         f"process; {t.warmup_s:g} s warm-up, then {t.runs} runs of {t.duration_s:g} s, subject and baseline "
         "alternating; every figure is the median of the runs. Ratios compare medians of the same run.",
+        *METHOD_NOTES,
         "- Every scenario's answer is checked once before it is measured (no errors, the expected row count; "
         "cache hits must return byte-identical bodies, counted as failures otherwise).",
         "- The machine also runs the load generator: all figures are for client and server sharing 2 cores.",
+        "- Run-to-run spread on this 2-core machine, shared by server, load generator and anything else running, "
+        "reaches ±30 % on the fastest scenarios (see Every run): read the ratios as ±0.1.",
         "",
         "## Scenarios against their baselines",
         "",
@@ -143,7 +174,7 @@ def render(r: dict[str, Any]) -> str:
         *_section(
             "Catalogue deep page (cursor at the end, cache off)", _deep(r["deep"], r["loads"]) if r["deep"] else []
         ),
-        *_section("SQL statements per operation", _sql(r["sql"]) if r["sql"] else []),
+        *_section("SQL statements per operation", _sql(r["sql"], r.get("sql_pgl", {})) if r["sql"] else []),
         *_section("Memory", _memory(r["memory"], p.quick) if r["memory"] else []),
         *_section("Start-up", _startup(r["startup"]) if r["startup"] else []),
         "## Every run",
@@ -169,6 +200,8 @@ def _memory(m: dict[str, Any], quick: bool) -> list[str]:
 
 
 def _startup(st: dict[str, Any]) -> list[str]:
+    if "error" in st:
+        return [f"`scripts/run` did not answer: {st['error']}."]
     lines = [
         f"`scripts/run` with embedded PostgreSQL and MongoDB-wire stores, warm install (venv and data "
         f"present), to the first successful catalogue query: **{st['warm_s']:.1f} s**."
@@ -182,11 +215,14 @@ def _section(title: str, body: list[str]) -> list[str]:
     return [f"## {title}", "", *body, ""] if body else []
 
 
-def _sql(counts: dict[str, int]) -> list[str]:
+def _sql(counts: dict[str, int], pgl: dict[str, int]) -> list[str]:
     return [
-        "Counted at the SQLAlchemy engine in-process (same settings as the cache-off instance). A cache hit runs none.",
+        "The service: counted at its SQLAlchemy engine, in process, with the settings of the cache-off "
+        "instance (BEGIN/COMMIT/ROLLBACK not included; -1: the operation failed; bookSeats with an idempotency "
+        "key, as in the load). PostGraphile: the SQL "
+        "operations its `explain` lists for the same question.",
         "",
-        "| operation | statements |",
-        "| --- | ---: |",
-        *[f"| {name} | {count} |" for name, count in counts.items()],
+        "| operation | service | PostGraphile |",
+        "| --- | ---: | ---: |",
+        *[f"| {name} | {count} | {pgl.get(name, '')} |" for name, count in counts.items()],
     ]

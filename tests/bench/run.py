@@ -34,7 +34,7 @@ class Plan:
 
 def plan(quick: bool, base_size: int) -> Plan:
     if quick:
-        return Plan(True, Timing(1, 2), Timing(0.5, 1), [1_000, 100_000], base_size, 10_000)
+        return Plan(True, Timing(0.5, 1), Timing(0.5, 1), [1_000, 100_000], base_size, 10_000)
     return Plan(False, Timing(5, 10), Timing(2, 5), [1_000, 10_000, 100_000, 1_000_000], base_size, 100_000)
 
 
@@ -59,10 +59,14 @@ def service_env(mongo_url: str, run_id: str, *, cached: bool) -> dict[str, str]:
 
 
 def run(p: Plan, out: Path, only: set[str] | None = None) -> None:
-    def wanted(step: str) -> bool:
-        return only is None or step in only
-
     started = time.perf_counter()
+
+    def wanted(step: str) -> bool:
+        if only is not None and step not in only:
+            return False
+        print(f"[{time.perf_counter() - started:5.0f}s] {step}", flush=True)
+        return True
+
     run_id = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     results: dict[str, Any] = {"plan": p, "started": datetime.now(UTC), "machine": report.machine()}
     asyncio.run(setup_db.recreate())
@@ -95,6 +99,7 @@ def run(p: Plan, out: Path, only: set[str] | None = None) -> None:
         ]
         results["memory"] = steps.memory(p, cached) if wanted("memory") else None
         results["sql"] = steps.sql_counts(service_env(mongo_url, run_id, cached=False)) if wanted("sql") else {}
+        results["sql_pgl"] = steps.postgraphile_counts() if results["sql"] else {}
         for size in p.sizes[1:] if wanted("deep") else []:
             grow_to(size)
             deep[size] = steps.deep_page(p)

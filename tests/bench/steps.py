@@ -14,7 +14,7 @@ from models.launches import Launch
 from tests.bench import dataset, procs, setup_db
 from tests.bench import scenarios as s
 from tests.bench.booking_steps import book_seats
-from tests.bench.counts import sql_counts, startup
+from tests.bench.counts import postgraphile_counts, sql_counts, startup
 from tests.bench.measure import Result, drive, measure, measure_pair
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ SERVICE = "http://127.0.0.1:8101"  # response cache on, baseline routes mounted
 UNCACHED = "http://127.0.0.1:8103"  # whole-response cache off
 PGL = "http://127.0.0.1:8102"
 NO_RESPONSE_CACHE = {"ASTRO_BENCH_RESPONSE_CACHE": "false"}
-__all__ = ["book_seats", "sql_counts", "startup"]
+__all__ = ["book_seats", "postgraphile_counts", "sql_counts", "startup"]
 
 
 @dataclass
