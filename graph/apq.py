@@ -13,8 +13,7 @@ import re
 from typing import Any
 
 from aiocache.base import BaseCache
-
-from graph.lru import Lru
+from cachetools import LRUCache
 
 VERSION = 1
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -27,14 +26,14 @@ def sha256_hex(text: str) -> str:
 class PersistedQueryStore:
     def __init__(self, cache: BaseCache, *, ttl_seconds: int, local_size: int = 4096) -> None:
         self.cache, self.ttl = cache, ttl_seconds or None
-        self.local: Lru[str, str] = Lru(local_size)
+        self.local: LRUCache[str, str] = LRUCache(local_size)
 
     async def get(self, sha: str) -> str | None:
         found = self.local.get(sha)
         if found is None:
             found = await self._shared(sha)
             if found is not None:
-                self.local.put(sha, found)
+                self.local[sha] = found
         return found
 
     async def _shared(self, sha: str) -> str | None:
@@ -43,5 +42,5 @@ class PersistedQueryStore:
         return value if isinstance(value, str) and sha256_hex(value) == sha else None
 
     async def put(self, sha: str, query: str) -> None:
-        self.local.put(sha, query)
+        self.local[sha] = query
         await self.cache.set(f"apq:{sha}", query, ttl=self.ttl)

@@ -15,13 +15,13 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cachetools import LRUCache
 from graphql import GraphQLError, OperationDefinitionNode, parse, specified_rules
 from strawberry.schema.schema import validate_document
 
 from auth.principal import Principal, Role
 from graph.apq import HEX64, VERSION, sha256_hex
 from graph.limits import Limits, check_shape
-from graph.lru import Lru
 from graph.protocol import RequestError
 from models.db import Database
 from models.persisted import ManifestOperation
@@ -52,7 +52,7 @@ class TrustedDocuments:
 
     def __init__(self, db: Database, *, ttl: float = 60.0, size: int = 4096) -> None:
         self.db, self.ttl = db, ttl
-        self.local: Lru[str, tuple[float, str]] = Lru(size)
+        self.local: LRUCache[str, tuple[float, str]] = LRUCache(size)
 
     async def body(self, document_id: str) -> str | None:
         found = self.local.get(document_id)
@@ -61,7 +61,7 @@ class TrustedDocuments:
         async with self.db.unit_of_work() as uow:
             body = await persisted.safelisted_body(uow, document_id=document_id)
         if body is not None:
-            self.local.put(document_id, (time.monotonic() + self.ttl, body))
+            self.local[document_id] = (time.monotonic() + self.ttl, body)
         return body
 
 

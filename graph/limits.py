@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from cachetools import LRUCache
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -41,8 +42,6 @@ from graphql.utilities import get_operation_ast
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
-
-from graph.lru import Lru
 
 SIZE_ARGUMENTS = ("first", "last", "limit")
 
@@ -226,7 +225,7 @@ def guard_extension(limits: Limits) -> type[SchemaExtension]:
     """The schema extension enforcing `limits`; call once per schema."""
     # graphql-core's specified rules already bound introspection depth (MaxIntrospectionDepthRule).
     extra_rules: tuple[Any, ...] = () if limits.introspection else (NoSchemaIntrospectionCustomRule,)
-    cache: Lru[str, list[GraphQLError]] = Lru(limits.validation_cache_size)  # by query text
+    cache: LRUCache[str, list[GraphQLError]] = LRUCache(limits.validation_cache_size)  # by query text
 
     def validate(schema: GraphQLSchema, query: str | None, document: DocumentNode, rules: tuple) -> list:
         errors = cache.get(query) if query else None
@@ -234,7 +233,7 @@ def guard_extension(limits: Limits) -> type[SchemaExtension]:
             refused = check_shape(document, limits)
             errors = [refused] if refused else validate_document(schema, document, rules + extra_rules)
             if query:
-                cache.put(query, errors)
+                cache[query] = errors
         return errors
 
     class EdgeGuard(SchemaExtension):

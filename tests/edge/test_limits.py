@@ -157,10 +157,10 @@ def test_limits_are_built_once_per_schema():
 async def test_validation_results_are_reused_across_requests(edge):
     app = await edge()
     guard = next(ext for ext in app.app.state.schema.extensions if isinstance(ext, type))
-    before = len(guard.validation_cache.entries)
+    before = len(guard.validation_cache)
     for _ in range(3):
         assert (await app.post({"query": "{ r1: __typename }"})).status_code == 200
-    assert len(guard.validation_cache.entries) == before + 1
+    assert len(guard.validation_cache) == before + 1
 
 
 async def test_rate_limits_per_ip_and_per_user_answer_429_with_retry_after(edge):
