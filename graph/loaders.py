@@ -2,13 +2,13 @@
 same number of SQL statements for 10 rows as for 200.
 
 Pattern: `loader(context, name, batch_fn)` returns the request's loader called `name`, creating it on
-first use. `batch_fn(keys)` returns one value per key, in key order (see `one_per_key` / `many_per_key`).
+first use. `batch_fn(keys)` returns one value per key, in key order (see resolvers.lookups.one_per_key).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -32,20 +32,6 @@ def loader(context: Context, name: str, batch_fn: Callable[[list[K]], Awaitable[
     if found is None:
         found = context.loaders[name] = DataLoader(load_fn=batch_fn)
     return found
-
-
-def one_per_key(rows: Iterable[V], keys: Sequence[Any], key: Callable[[V], Any]) -> list[V | None]:
-    """Order rows like `keys`; None where a key has no row."""
-    found = {key(row): row for row in rows}
-    return [found.get(k) for k in keys]
-
-
-def many_per_key(rows: Iterable[V], keys: Sequence[Any], key: Callable[[V], Any]) -> list[list[V]]:
-    """Group rows by `key`, one (possibly empty) list per requested key, in key order."""
-    groups: dict[Any, list[V]] = {k: [] for k in keys}
-    for row in rows:
-        groups.setdefault(key(row), []).append(row)
-    return [groups[k] for k in keys]
 
 
 def agencies(context: Context) -> DataLoader[str, Agency | None]:

@@ -13,29 +13,35 @@ from models.bookings import Booking, Traveler
 from models.db import Database
 from models.launches import Launch, LaunchStatusChange
 
-T = TypeVar("T", Agency, Rocket, Launch)
+T = TypeVar("T", Agency, Rocket, Launch, Booking, Traveler)
 
 
-async def _rows(db: Database, statement: Any) -> list[Any]:
+async def fetch_all(db: Database, statement: Any) -> list[Any]:
+    """One read, outside any transaction (models.db.Database.read); the rows stay loaded."""
     async with db.read() as session:
         return list((await session.execute(statement)).scalars().all())
 
 
-async def _by_ids(db: Database, table: type[T], ids: Sequence[str]) -> list[T | None]:
-    found = {row.id: row for row in await _rows(db, select(table).where(col(table.id).in_(ids)))}
-    return [found.get(i) for i in ids]
+def one_per_key(rows: list[Any], keys: Sequence[str], key: str = "id") -> list[Any]:
+    """Order rows like `keys` (what a DataLoader's batch function returns); None where a key has no row."""
+    found = {getattr(row, key): row for row in rows}
+    return [found.get(k) for k in keys]
+
+
+async def by_ids(db: Database, table: type[T], ids: Sequence[str]) -> list[T | None]:
+    return one_per_key(await fetch_all(db, select(table).where(col(table.id).in_(ids))), ids)
 
 
 async def agencies_by_ids(db: Database, ids: Sequence[str]) -> list[Agency | None]:
-    return await _by_ids(db, Agency, ids)
+    return await by_ids(db, Agency, ids)
 
 
 async def rockets_by_ids(db: Database, ids: Sequence[str]) -> list[Rocket | None]:
-    return await _by_ids(db, Rocket, ids)
+    return await by_ids(db, Rocket, ids)
 
 
 async def launches_by_ids(db: Database, ids: Sequence[str]) -> list[Launch | None]:
-    return await _by_ids(db, Launch, ids)
+    return await by_ids(db, Launch, ids)
 
 
 async def status_history_by_launch(db: Database, launch_ids: Sequence[str]) -> list[list[LaunchStatusChange]]:
@@ -45,7 +51,7 @@ async def status_history_by_launch(db: Database, launch_ids: Sequence[str]) -> l
         .order_by(col(LaunchStatusChange.changed_at), col(LaunchStatusChange.id))
     )
     groups: dict[str, list[LaunchStatusChange]] = {i: [] for i in launch_ids}
-    for change in await _rows(db, statement):
+    for change in await fetch_all(db, statement):
         groups[change.launch_id].append(change)
     return [groups[i] for i in launch_ids]
 
@@ -59,5 +65,5 @@ async def launches_held_by_traveler(db: Database, user_id: str, launch_ids: Sequ
         .where(col(Traveler.user_id) == user_id, col(Booking.launch_id).in_(launch_ids))
         .distinct()
     )
-    held = set(await _rows(db, statement))
+    held = set(await fetch_all(db, statement))
     return [launch_id in held for launch_id in launch_ids]

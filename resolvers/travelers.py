@@ -54,9 +54,7 @@ async def update_traveler_profile(
 
 async def traveler_profile(db: Database, *, user_id: str) -> Traveler | None:
     async with db.unit_of_work() as uow:
-        traveler = await _profile_of(uow, user_id)
-        uow.session.expunge_all()  # keep the loaded state: leaving the unit of work rolls back (expires)
-        return traveler
+        return await _profile_of(uow, user_id)
 
 
 async def vip_travelers(db: Database, traveler_ids: list[str]) -> list[bool]:
