@@ -75,17 +75,22 @@ def _preflighted(request: Request) -> bool:
 
 
 async def read_body(request: Request, max_bytes: int) -> bytes:
-    too_large = RequestError(413, f"Request bodies are limited to {max_bytes} bytes", "PAYLOAD_TOO_LARGE")
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise too_large
-    chunks, size = [], 0
+    if declared.isdigit():  # the server holds the body to its declared length
+        if int(declared) > max_bytes:
+            raise body_too_large(max_bytes)
+        return await request.body()
+    chunks, size = [], 0  # chunked: count as it arrives
     async for chunk in request.stream():
         size += len(chunk)
         if size > max_bytes:
-            raise too_large
+            raise body_too_large(max_bytes)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def body_too_large(max_bytes: int) -> RequestError:
+    return RequestError(413, f"Request bodies are limited to {max_bytes} bytes", "PAYLOAD_TOO_LARGE")
 
 
 def parse_body(body: bytes) -> dict[str, Any] | list[Any]:

@@ -18,7 +18,6 @@ front lags by seconds at most) with `Vary: Authorization, Accept`; authenticated
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import time
@@ -30,8 +29,6 @@ import orjson
 from aiocache.base import BaseCache
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
-
-from models.cache import TagVersions
 
 log = logging.getLogger("astro.response_cache")
 
@@ -87,7 +84,7 @@ FAST_LANE_MARKERS = (b"launches", b"persistedQuery", b"documentId")
 
 class ResponseCache:
     def __init__(self, cache: BaseCache) -> None:
-        self._cache, self._tags = cache, TagVersions(cache)
+        self._cache = cache
         self._skip_until = 0.0
 
     async def lookup(self, request: Request, operation: OperationLike) -> Lookup:
@@ -125,7 +122,7 @@ class ResponseCache:
     async def _read(self, key: str) -> tuple[bytes | None, Slot | None]:
         """One round trip reads the tag's version and the entry together: (the body on a hit, None) or
         (None, where to store on a miss); (None, None) when the cache is unavailable."""
-        found = await self._guarded(self._cache.multi_get([f"tag:{TAG}", key]))
+        found = await self._guarded(self._cache.multi_get([f"tag:{TAG}", key], timeout=CACHE_DEADLINE))
         if found is None:
             return None, None
         slot = Slot(key, f"{int(found[0] or 0)}:".encode())
@@ -135,16 +132,16 @@ class ResponseCache:
         return None, slot
 
     async def _write(self, slot: Slot, body: bytes) -> None:
-        await self._guarded(self._cache.set(slot.key, slot.stamp + body, ttl=STORE_SECONDS))
+        await self._guarded(self._cache.set(slot.key, slot.stamp + body, ttl=STORE_SECONDS, timeout=CACHE_DEADLINE))
 
     async def _guarded(self, call: Any) -> Any:
-        """Run one cache call within its deadline; on failure log, back off, and answer None."""
+        """Await one cache call (made with `timeout=CACHE_DEADLINE`, which aiocache enforces); on failure log,
+        back off, and answer None."""
         if time.monotonic() < self._skip_until:
             call.close()
             return None
         try:
-            async with asyncio.timeout(CACHE_DEADLINE):
-                return await call
+            return await call
         except Exception:
             self._skip_until = time.monotonic() + BACKOFF_SECONDS
             log.warning("response cache unavailable; serving from the database", exc_info=True)
