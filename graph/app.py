@@ -11,12 +11,13 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from graph import bench_routes, reports
-from graph.graphiql import graphiql_asset
-from graph.health import healthz, readyz
-from graph.http import graphql_endpoint
-from graph.limits import Limits
-from graph.oauth import token_endpoint
+from graph import bench_routes
+from graph.edge.graphiql import graphiql_asset
+from graph.edge.health import healthz, readyz
+from graph.edge.http import graphql_endpoint
+from graph.edge.limits import Limits
+from graph.edge.oauth import token_endpoint
+from graph.launches import csv as reports
 from graph.schema import build_schema
 from graph.services import Services
 from graph.settings import Settings, get_settings

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from graph.response_cache import Lookup, ResponseCache
+from graph.edge.response_cache import Lookup, ResponseCache
 from graph.settings import Settings
 
 KEY = "bench:baseline"

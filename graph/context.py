@@ -10,7 +10,7 @@ from starlette.requests import Request
 from auth.principal import Principal
 from graph.services import Services
 from models.errors import Forbidden, Unauthenticated
-from models.outbox import Origin
+from models.sync.outbox import Origin
 
 
 @dataclass

@@ -12,12 +12,15 @@ from typing import TYPE_CHECKING, TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from models.agencies import Agency, Rocket
-from models.bookings import Booking, Passenger, Refund, Traveler
-from models.launches import Launch, LaunchStatusChange
-from resolvers import booking_lookups, launch_reports, lookups
-from resolvers import travelers as travelers_uc
-from resolvers.launch_reports import BookingLine
+from models.agencies.tables import Agency, Rocket
+from models.bookings.tables import Booking, Passenger, Refund
+from models.launches.tables import Launch, LaunchStatusChange
+from models.travelers.tables import Traveler
+from resolvers import lookups
+from resolvers.bookings import lookups as booking_lookups
+from resolvers.launches import reports as launch_reports
+from resolvers.launches.reports import BookingLine
+from resolvers.travelers import profiles as travelers_uc
 
 if TYPE_CHECKING:
     from graph.context import Context

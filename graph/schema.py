@@ -12,19 +12,17 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types.execution import ExecutionContext
 
-from graph import (
-    agencies,
-    auth,
-    booking_types,
-    bookings,
-    catalogue,
-    clients,
-    launch_mutations,
-    launch_reports,
-    launches,
-    travelers,
-)
-from graph.limits import Limits, guard_extension
+from graph.accounts import fields as auth
+from graph.agencies import types as agencies
+from graph.bookings import fields as bookings
+from graph.bookings import types as booking_types
+from graph.edge.limits import Limits, guard_extension
+from graph.launches import catalogue
+from graph.launches import mutations as launch_mutations
+from graph.launches import reports as launch_reports
+from graph.launches import types as launches
+from graph.partners import types as clients
+from graph.travelers import types as travelers
 
 QUERIES: tuple[type, ...] = (auth.Query, agencies.Query, launch_reports.Query)
 MUTATIONS: tuple[type, ...] = (auth.Mutation, agencies.Mutation, launch_mutations.Mutation)

@@ -11,18 +11,18 @@ from auth.revocation import RevocationList
 from auth.throttle import LoginThrottle
 from auth.tokens import TokenService
 from graph import bench_routes
-from graph.apq import PersistedQueryStore
-from graph.documents import TrustedDocuments
-from graph.oauth import TokenServer
-from graph.rate_limit import RateLimiter
-from graph.response_cache import ResponseCache
+from graph.edge.apq import PersistedQueryStore
+from graph.edge.documents import TrustedDocuments
+from graph.edge.oauth import TokenServer
+from graph.edge.rate_limit import RateLimiter
+from graph.edge.response_cache import ResponseCache
 from graph.settings import Settings
-from models import mongo
-from models.cache import TagVersions, build_cache
-from models.db import Database
-from models.payments import PaymentGateway, SimulatedGateway
-from resolvers.auth_sessions import AuthServices
-from resolvers.persisted import UsageRecorder
+from models.bookings.gateway import PaymentGateway, SimulatedGateway
+from models.store import mongo
+from models.store.cache import TagVersions, build_cache
+from models.store.db import Database
+from resolvers.accounts.sessions import AuthServices
+from resolvers.partners.persisted import UsageRecorder
 
 
 @dataclass

@@ -2,13 +2,14 @@
 
 from sqlmodel import SQLModel
 
-from models.agencies import Agency, Rocket
-from models.bookings import Booking, Passenger, Payment, Refund, Traveler
-from models.catalogue import CATALOGUE_INDEXES  # the catalogue's partial indexes on launches
-from models.clients import PartnerClient
-from models.launches import Launch, LaunchStatusChange
-from models.outbox import OutboxEvent
-from models.persisted import ManifestDocument, OperationUsage, PersistedDocument, PersistedManifest
+from models.agencies.tables import Agency, Rocket
+from models.bookings.tables import Booking, Passenger, Payment, Refund
+from models.launches.catalogue import CATALOGUE_INDEXES  # the catalogue's partial indexes on launches
+from models.launches.tables import Launch, LaunchStatusChange
+from models.partners.clients import PartnerClient
+from models.partners.persisted import ManifestDocument, OperationUsage, PersistedDocument, PersistedManifest
+from models.sync.outbox import OutboxEvent
+from models.travelers.tables import Traveler
 
 metadata = SQLModel.metadata
 

@@ -8,16 +8,17 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlmodel import col
 
-from models.agencies import Agency, Rocket
-from models.bookings import Booking, Traveler
-from models.db import Database
-from models.launches import Launch, LaunchStatusChange
+from models.agencies.tables import Agency, Rocket
+from models.bookings.tables import Booking
+from models.launches.tables import Launch, LaunchStatusChange
+from models.store.db import Database
+from models.travelers.tables import Traveler
 
 T = TypeVar("T", Agency, Rocket, Launch, Booking, Traveler)
 
 
 async def fetch_all(db: Database, statement: Any) -> list[Any]:
-    """One read, outside any transaction (models.db.Database.read); the rows stay loaded."""
+    """One read, outside any transaction (models.store.db.Database.read); the rows stay loaded."""
     async with db.read() as session:
         return list((await session.execute(statement)).scalars().all())
 

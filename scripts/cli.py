@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 
 from graph.settings import Settings, get_settings
-from models import embedded
+from models.store import embedded
 from scripts.users import StaffRole
 
 app = typer.Typer(help="AstroBookings service command line.", no_args_is_help=True)
@@ -51,8 +51,8 @@ def migrate() -> None:
 
 
 def _migrate(settings: Settings) -> None:
-    from models import mongo  # noqa: PLC0415
-    from models.migrate import upgrade  # noqa: PLC0415
+    from models.store import mongo  # noqa: PLC0415
+    from models.store.migrate import upgrade  # noqa: PLC0415
 
     upgrade(settings.database_url or "")
     mongo.connect(settings.mongodb_url or "", settings.mongodb_db)

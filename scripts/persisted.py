@@ -7,12 +7,12 @@ from typing import Any
 
 import orjson
 
-from graph.documents import manifest_validator
-from graph.limits import Limits
+from graph.edge.documents import manifest_validator
+from graph.edge.limits import Limits
 from graph.schema import build_schema
 from graph.settings import Settings
-from models.db import Database
-from resolvers.persisted import RegisteredManifest, register_manifest
+from models.store.db import Database
+from resolvers.partners.persisted import RegisteredManifest, register_manifest
 
 
 def read_manifest(path: Path) -> Any:

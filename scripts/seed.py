@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from graph.services import Services
 from graph.settings import Settings
-from models.agencies import Agency
+from models.agencies.tables import Agency
 from scripts.seed_bookings import seed_bookings
 from scripts.seed_catalogue import seed_catalogue
 from scripts.seed_users import seed_users

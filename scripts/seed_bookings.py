@@ -19,12 +19,14 @@ from sqlmodel import col
 
 from auth.principal import Principal, Role
 from graph.services import Services
-from models.bookings import Booking, Passenger, PassengerData, Payment, Traveler, booking_amount
+from models.bookings.rules import PassengerData, booking_amount
+from models.bookings.tables import Booking, Passenger, Payment
 from models.errors import Conflict
-from models.launches import Launch
-from models.outbox import Origin
-from resolvers.bookings import book_seats, cancel_booking, cancel_launch_bookings
-from resolvers.travelers import create_traveler_profile
+from models.launches.tables import Launch
+from models.sync.outbox import Origin
+from models.travelers.tables import Traveler
+from resolvers.bookings.book_seats import book_seats, cancel_booking, cancel_launch_bookings
+from resolvers.travelers.profiles import create_traveler_profile
 
 ORIGIN = Origin(operation="seed", actor="seed")
 PROFILES = {

@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from graph.services import Services
-from models.agencies import Agency, Rocket
+from models.agencies.tables import Agency, Rocket
 from models.base import utcnow
-from models.db import SqlUnitOfWork
-from models.launches import Launch, LaunchStatus, LaunchStatusChange
+from models.launches.tables import Launch, LaunchStatus, LaunchStatusChange
+from models.store.db import SqlUnitOfWork
 
 S = LaunchStatus
 PROFILES: dict[str, dict[str, Any]] = {

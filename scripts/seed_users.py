@@ -9,9 +9,9 @@ from __future__ import annotations
 import typer
 
 from graph.services import Services
-from models.mongo import run_sync
-from models.users import User, find_user_by_email
-from resolvers.auth import create_account
+from models.accounts.users import User, find_user_by_email
+from models.store.mongo import run_sync
+from resolvers.accounts.users import create_account
 
 # key: (name, email, role). Every password is "<key>-demo-password".
 DEMO_USERS: dict[str, tuple[str, str, str]] = {

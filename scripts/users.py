@@ -8,10 +8,10 @@ from typing import NoReturn
 import typer
 
 from graph.settings import Settings
-from models import mongo
+from models.accounts.users import User
 from models.errors import DomainError
-from models.users import User
-from resolvers.auth import create_account
+from models.store import mongo
+from resolvers.accounts.users import create_account
 
 
 class StaffRole(StrEnum):

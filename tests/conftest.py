@@ -31,7 +31,7 @@ def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if url:
         yield url
         return
-    from models.embedded import embedded_postgres
+    from models.store.embedded import embedded_postgres
 
     with embedded_postgres(tmp_path_factory.mktemp("pg")) as embedded_url:
         yield embedded_url
@@ -40,7 +40,7 @@ def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def database_url(pg_server_url: str) -> Iterator[str]:
     """A database of its own for this test session, migrated once."""
-    from models.migrate import upgrade
+    from models.store.migrate import upgrade
 
     name = f"astro_test_{uuid.uuid4().hex[:12]}"
     admin = _admin_dsn(pg_server_url)
@@ -100,7 +100,7 @@ async def app(settings: Settings) -> AsyncIterator[Starlette]:
         await conn.close()
     application = create_app(settings)
     async with application.router.lifespan_context(application):
-        from models import mongo
+        from models.store import mongo
 
         await mongo.run_sync(mongo.ensure_indexes)
         yield application

@@ -7,9 +7,9 @@ from typing import Any
 import httpx
 
 from auth.passwords import hash_password
+from models.accounts.users import User, insert_user
 from models.ids import new_id
-from models.mongo import run_sync
-from models.users import User, insert_user
+from models.store.mongo import run_sync
 
 
 class GraphQLClient:
@@ -45,7 +45,7 @@ async def make_user(
     """Create a user of `role` (traveler, agency, financial, it) and return it with a valid access token.
 
     The user's password is TEST_PASSWORD; the token carries `email_verified` = `confirmed`."""
-    from resolvers.auth_sessions import access_token_for
+    from resolvers.accounts.sessions import access_token_for
 
     password_hash = await _test_password_hash()
     user = await run_sync(

@@ -5,7 +5,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from models.db import async_url
+from models.store.db import async_url
 from models.tables import metadata
 
 config = context.config

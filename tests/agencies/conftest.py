@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from models.agencies import Agency, Rocket
-from models.bookings import Booking, BookingStatus, Payment, Refund, Traveler
-from models.launches import Launch, LaunchStatus, LaunchStatusChange
-from models.outbox import Origin
+from models.agencies.tables import Agency, Rocket
+from models.bookings.tables import Booking, BookingStatus, Payment, Refund
+from models.launches.tables import Launch, LaunchStatus, LaunchStatusChange
+from models.sync.outbox import Origin
+from models.travelers.tables import Traveler
 from tests.support import make_user
 
 ORIGIN = Origin(operation="test", actor="test", request_id="test-request")

@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from models.bookings import Booking, Refund
-from models.cache import TagVersions, build_cache
-from models.launches import Launch, LaunchDateNotReached, LaunchStatus, LaunchStatusChange
-from models.outbox import OutboxEvent
-from resolvers import launches as uc
+from models.bookings.tables import Booking, Refund
+from models.launches.errors import LaunchDateNotReached
+from models.launches.tables import Launch, LaunchStatus, LaunchStatusChange
+from models.store.cache import TagVersions, build_cache
+from models.sync.outbox import OutboxEvent
+from resolvers.launches import lifecycle as uc
 from tests.agencies.conftest import (
     ORIGIN,
     Cast,

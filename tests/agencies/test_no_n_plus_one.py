@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import event, select
 
 from graph.settings import Settings
-from models.agencies import Rocket
-from models.bookings import Booking, Payment
-from models.launches import Launch
+from models.agencies.tables import Rocket
+from models.bookings.tables import Booking, Payment
+from models.launches.tables import Launch
 from tests.agencies.conftest import Cast, days, fetch, insert, make_rocket, now
 
 WITH_BOOKINGS = """query($first: Int!) {

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from models.bookings import Traveler
-from models.launches import Launch
+from models.launches.tables import Launch
+from models.travelers.tables import Traveler
 from tests.agencies.conftest import WHO, Cast, days, make_booking, make_launch, make_rocket, now
 from tests.support import error_codes
 

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from models.agencies import Rocket
-from models.launches import Launch
-from models.outbox import OutboxEvent
+from models.agencies.tables import Rocket
+from models.launches.tables import Launch
+from models.sync.outbox import OutboxEvent
 from tests.agencies.conftest import WHO, Cast, make_launch, make_rocket
 from tests.support import error_codes, make_user
 

@@ -7,20 +7,16 @@ from decimal import Decimal
 
 import pytest
 
-from models.agencies import Destination, Rocket, check_rocket_terms, clean_profile
+from models.agencies.tables import Destination, Rocket, check_rocket_terms, clean_profile
 from models.errors import ValidationFailed
-from models.launches import (
+from models.launches.errors import (
     DelayMustMoveLater,
     InvalidStatusTransition,
-    Launch,
     LaunchDateNotReached,
     LaunchMoveRefused,
-    LaunchStatus,
     MinimumPassengersNotReached,
-    check_launch_date,
-    check_minimum_passengers,
-    check_price,
 )
+from models.launches.tables import Launch, LaunchStatus, check_launch_date, check_minimum_passengers, check_price
 
 S = LaunchStatus
 NOW = datetime(2030, 1, 1, 12, tzinfo=UTC)

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from models.launches import Launch, LaunchStatus, LaunchStatusChange
+from models.launches.tables import Launch, LaunchStatus, LaunchStatusChange
 from scripts.seed_catalogue import seed_catalogue
 from scripts.seed_users import seed_users
 from tests.agencies.conftest import fetch

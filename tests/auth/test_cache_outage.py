@@ -9,8 +9,8 @@ import pytest
 from auth.authenticate import Authenticator
 from auth.revocation import RevocationList
 from auth.throttle import LoginThrottle
-from models.cache import build_cache
-from resolvers import auth_sessions
+from models.store.cache import build_cache
+from resolvers.accounts import sessions as auth_sessions
 from tests.support import TEST_PASSWORD, make_user
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1

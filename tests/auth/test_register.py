@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from auth.passwords import common_passwords, password_problem
-from models.mongo import run_sync
-from models.users import find_user_by_email
+from models.accounts.users import find_user_by_email
+from models.store.mongo import run_sync
 from tests.auth.conftest import REGISTER, register
 from tests.support import error_codes
 

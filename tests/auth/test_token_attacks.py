@@ -18,7 +18,7 @@ from joserfc.jwk import OKPKey
 from auth.tokens import ALGORITHM, TokenService, derive_key
 from graph.app import create_app
 from graph.settings import DEV_JWT_SECRET
-from models.mongo import run_sync
+from models.store.mongo import run_sync
 from tests.auth.conftest import LOGOUT, ME, REFRESH, login, register
 from tests.support import GraphQLClient, error_codes, make_user
 

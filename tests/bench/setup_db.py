@@ -10,7 +10,7 @@ from joserfc.jwk import OctKey
 
 from auth.tokens import TokenService
 from graph.settings import Settings
-from models.migrate import upgrade_async
+from models.store.migrate import upgrade_async
 from tests.bench import dataset
 from tests.bench.procs import BENCH
 

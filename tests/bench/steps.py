@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import orjson
 
-from models.catalogue import CatalogueSort, encode_cursor
-from models.launches import Launch
+from models.launches.catalogue import CatalogueSort, encode_cursor
+from models.launches.tables import Launch
 from tests.bench import dataset, procs, setup_db
 from tests.bench import scenarios as s
 from tests.bench.booking_steps import book_seats

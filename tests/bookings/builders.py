@@ -11,13 +11,14 @@ from typing import Any
 from sqlalchemy import insert
 
 from auth.principal import Principal, Role
-from models.agencies import Agency, Rocket
+from models.agencies.tables import Agency, Rocket
 from models.base import utcnow
-from models.bookings import PassengerData, Traveler
+from models.bookings.rules import PassengerData
 from models.ids import new_id
-from models.launches import Launch
-from models.outbox import Origin
-from resolvers.catalogue import invalidate_catalogue
+from models.launches.tables import Launch
+from models.sync.outbox import Origin
+from models.travelers.tables import Traveler
+from resolvers.launches.catalogue import invalidate_catalogue
 
 ORIGIN = Origin(operation="test", actor="test", request_id="test")
 

@@ -9,14 +9,15 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from models import bookings as rules
 from models.base import utcnow
-from models.bookings import Booking, Passenger, PassengerData, Payment
+from models.bookings import errors as refusals
+from models.bookings.gateway import PaymentDeclined, PaymentFailed, SimulatedGateway
+from models.bookings.rules import PassengerData
+from models.bookings.tables import Booking, Passenger, Payment
 from models.errors import NotFound, ValidationFailed
-from models.launches import Launch
-from models.outbox import OutboxEvent
-from models.payments import PaymentDeclined, PaymentFailed, SimulatedGateway
-from resolvers.bookings import book_seats, cancel_booking
+from models.launches.tables import Launch
+from models.sync.outbox import OutboxEvent
+from resolvers.bookings.book_seats import book_seats, cancel_booking
 from tests.bookings.builders import ORIGIN, adults, make_launch, make_seller, make_traveler
 
 
@@ -89,21 +90,21 @@ async def test_unknown_token_is_declined(services):
 @pytest.mark.parametrize("status", ["launched", "failed", "aborted"])
 async def test_final_launches_are_not_bookable(services, status):
     launch = await make_launch(services, status=status)
-    with pytest.raises(rules.LaunchNotBookable):
+    with pytest.raises(refusals.LaunchNotBookable):
         await book(services, await make_traveler(services), launch, adults(1))
 
 
 async def test_past_launch_date_is_not_bookable_even_if_scheduled(services):
     launch = await make_launch(services, launch_at=utcnow() + timedelta(days=2))
     ada = await make_traveler(services)
-    with pytest.raises(rules.LaunchNotBookable):
+    with pytest.raises(refusals.LaunchNotBookable):
         await book(services, ada, launch, adults(1), now=launch.launch_at)
     assert (await book(services, ada, launch, adults(1), now=launch.launch_at - timedelta(seconds=1))).booking
 
 
 async def test_not_enough_seats_names_what_is_left(services):
     launch = await make_launch(services, capacity=10, seats_sold=8)
-    with pytest.raises(rules.NotEnoughSeats) as raised:
+    with pytest.raises(refusals.NotEnoughSeats) as raised:
         await book(services, await make_traveler(services), launch, adults(3))
     assert (raised.value.requested, raised.value.available) == (3, 2)
     assert await state(services, launch) == (8, 0, 0, 0)
@@ -113,7 +114,7 @@ async def test_seat_limit_counts_active_seats_on_the_launch(services):
     launch = await make_launch(services)
     ada = await make_traveler(services)
     first = await book(services, ada, launch, adults(3))
-    with pytest.raises(rules.SeatLimitExceeded) as raised:
+    with pytest.raises(refusals.SeatLimitExceeded) as raised:
         await book(services, ada, launch, adults(2))
     assert (raised.value.limit, raised.value.already_booked, raised.value.requested) == (4, 3, 2)
     await book(services, ada, launch, adults(1))
@@ -129,7 +130,7 @@ async def test_vip_threshold_two_distinct_launches_and_canceled_bookings_do_not_
     target, other, third = [await make_launch(services, seller) for _ in range(3)]
     ada = await make_traveler(services)
     await book(services, ada, target, adults(4))
-    with pytest.raises(rules.SeatLimitExceeded) as raised:  # one launch: not a VIP
+    with pytest.raises(refusals.SeatLimitExceeded) as raised:  # one launch: not a VIP
         await book(services, ada, target, adults(1))
     assert (raised.value.vip, raised.value.limit) == (False, 4)
     canceled = await book(services, ada, other, adults(1))
@@ -137,11 +138,11 @@ async def test_vip_threshold_two_distinct_launches_and_canceled_bookings_do_not_
         await cancel_booking(
             uow, principal=ada.principal, booking_id=canceled.booking.id, gateway=services.payments, origin=ORIGIN
         )
-    with pytest.raises(rules.SeatLimitExceeded):  # the canceled booking does not make a VIP
+    with pytest.raises(refusals.SeatLimitExceeded):  # the canceled booking does not make a VIP
         await book(services, ada, target, adults(1))
     await book(services, ada, third, adults(1))
     assert (await book(services, ada, target, adults(2))).booking.seats == 2  # VIP: 6 on the launch
-    with pytest.raises(rules.SeatLimitExceeded) as raised:
+    with pytest.raises(refusals.SeatLimitExceeded) as raised:
         await book(services, ada, target, adults(1))
     assert (raised.value.vip, raised.value.limit, raised.value.already_booked) == (True, 6, 6)
 
@@ -158,7 +159,7 @@ async def test_passenger_age_bounds_on_the_launch_date(services, years, days, al
     if allowed:
         assert (await book(services, await make_traveler(services), launch, passengers)).booking.seats == 2
         return
-    with pytest.raises(rules.PassengerAgeOutOfRange) as raised:
+    with pytest.raises(refusals.PassengerAgeOutOfRange) as raised:
         await book(services, await make_traveler(services), launch, passengers)
     assert (raised.value.index, raised.value.passenger.name) == (1, "Edge Case")
     assert await state(services, launch) == (0, 0, 0, 0)
@@ -171,7 +172,7 @@ async def test_idempotency_key_replays_the_first_result_and_refuses_other_input(
     first = await book(services, ada, launch, adults(2), idempotency_key="order-42", gateway=gateway)
     again = await book(services, ada, launch, adults(2), idempotency_key="order-42", gateway=gateway)
     assert (again.booking.id, again.replayed) == (first.booking.id, True)
-    with pytest.raises(rules.IdempotencyKeyReused):
+    with pytest.raises(refusals.IdempotencyKeyReused):
         await book(services, ada, launch, adults(3), idempotency_key="order-42", gateway=gateway)
     assert len(gateway.charges) == 1
     assert await state(services, launch) == (2, 1, 2, 1)
@@ -182,9 +183,9 @@ async def test_idempotency_key_replays_the_first_result_and_refuses_other_input(
 
 async def test_who_may_book(services):
     launch = await make_launch(services)
-    with pytest.raises(rules.EmailNotConfirmed):
+    with pytest.raises(refusals.EmailNotConfirmed):
         await book(services, await make_traveler(services, confirmed=False), launch, adults(1))
-    with pytest.raises(rules.TravelerProfileRequired):
+    with pytest.raises(refusals.TravelerProfileRequired):
         await book(services, await make_traveler(services, profile=False), launch, adults(1))
     with pytest.raises(NotFound):
         await book(services, await make_traveler(services), Launch(id="missing"), adults(1))  # type: ignore[call-arg]

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from graph.settings import Settings
-from resolvers.bookings import book_seats
+from resolvers.bookings.book_seats import book_seats
 from tests.bookings.builders import ORIGIN, adults, make_launch, make_traveler
 
 VIEW = "query { launches(first: 10) { edges { node { id seatsAvailable agency { legalName } } } } }"

@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from models import bookings as rules
 from models.base import utcnow
-from models.bookings import Booking, Refund
+from models.bookings import errors as refusals
+from models.bookings.gateway import PaymentFailed, SimulatedGateway
+from models.bookings.tables import Booking, Refund
 from models.errors import NotFound
-from models.launches import Launch
-from models.outbox import OutboxEvent
-from models.payments import PaymentFailed, SimulatedGateway
-from resolvers.bookings import cancel_booking, cancel_launch_bookings
+from models.launches.tables import Launch
+from models.sync.outbox import OutboxEvent
+from resolvers.bookings.book_seats import cancel_booking, cancel_launch_bookings
 from tests.bookings.builders import ORIGIN, adults, make_launch, make_traveler
 from tests.bookings.test_book_seats import book
 
@@ -75,7 +75,7 @@ async def test_only_the_owner_cancels_and_only_once(services):
     with pytest.raises(NotFound):
         await cancel(services, ada, "no-such-booking")
     await cancel(services, ada, booked.booking.id)
-    with pytest.raises(rules.BookingAlreadyCanceled):
+    with pytest.raises(refusals.BookingAlreadyCanceled):
         await cancel(services, ada, booked.booking.id)
 
 
@@ -83,12 +83,12 @@ async def test_no_cancellation_from_the_launch_date_on(services):
     launch = await make_launch(services)
     ada = await make_traveler(services)
     booked = await book(services, ada, launch, adults(1))
-    with pytest.raises(rules.CancellationClosed):
+    with pytest.raises(refusals.CancellationClosed):
         await cancel(services, ada, booked.booking.id, now=launch.launch_at)
     async with services.db.unit_of_work() as uow:
         (await uow.session.get(Launch, launch.id)).status = "launched"  # type: ignore[union-attr]
         await uow.commit()
-    with pytest.raises(rules.CancellationClosed):
+    with pytest.raises(refusals.CancellationClosed):
         await cancel(services, ada, booked.booking.id, now=launch.launch_at - timedelta(days=1))
 
 

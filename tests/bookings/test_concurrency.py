@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from auth.principal import Principal
-from models import bookings as rules
-from models.bookings import Booking, BookingStatus
-from models.db import Database
-from models.launches import Launch
-from models.payments import SimulatedGateway
-from resolvers.bookings import BookingConfirmed, book_seats
+from models.bookings import errors as refusals
+from models.bookings.gateway import SimulatedGateway
+from models.bookings.tables import Booking, BookingStatus
+from models.launches.tables import Launch
+from models.store.db import Database
+from resolvers.bookings.book_seats import BookingConfirmed, book_seats
 from tests.bookings.builders import ORIGIN, adults, make_launch, make_profiles, make_seller, make_traveler
 
 RACERS, TRIALS, LAST_SEATS = 200, 20, 5
@@ -70,7 +70,7 @@ async def test_200_concurrent_bookings_race_for_the_last_5_seats_20_times(servic
         winners = [o for o in outcomes if isinstance(o, BookingConfirmed)]
         losers = [o for o in outcomes if not isinstance(o, BookingConfirmed)]
         assert len(winners) == LAST_SEATS, f"trial {trial}"
-        assert all(isinstance(o, rules.NotEnoughSeats) for o in losers), {type(o).__name__ for o in losers}
+        assert all(isinstance(o, refusals.NotEnoughSeats) for o in losers), {type(o).__name__ for o in losers}
         capacity, sold, active = await ledger(wide_db, launch.id)
         assert sold == capacity == active, f"trial {trial}: sold {sold}, capacity {capacity}, bookings {active}"
         assert len(gateway.charges) == LAST_SEATS

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from models import bookings as rules
-from models.bookings import PassengerData
-from models.catalogue import CatalogueSort, decode_cursor
+from models.bookings import rules
+from models.bookings.rules import PassengerData
 from models.errors import ValidationFailed
-from models.travelers import TravelerProfileInvalid, clean_profile
+from models.launches.catalogue import CatalogueSort, decode_cursor
+from models.travelers.profiles import TravelerProfileInvalid, clean_profile
 
 LAUNCH = datetime(2031, 6, 15, 12, 0, tzinfo=UTC)
 TICK = timedelta(microseconds=1)

@@ -17,14 +17,14 @@ from strawberry.types import Info
 
 from graph import schema as app_schema
 from graph.app import create_app
-from graph.documents import manifest_validator
-from graph.limits import Limits
-from graph.permissions import scoped
+from graph.edge.documents import manifest_validator
+from graph.edge.limits import Limits
+from graph.edge.permissions import scoped
 from graph.settings import Settings
-from models import mongo
-from models.outbox import Origin
-from models.persisted import document_id
-from resolvers import clients, persisted
+from models.partners.persisted import document_id
+from models.store import mongo
+from models.sync.outbox import Origin
+from resolvers.partners import clients, persisted
 from tests.conftest import TRUNCATE, _admin_dsn
 
 PRODUCTION = {"environment": "production", "jwt_keys": {"prod-1": "p" * 40}, "jwt_active_kid": "prod-1"}

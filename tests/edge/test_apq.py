@@ -7,7 +7,7 @@ import os
 import orjson
 import pytest
 
-from graph.apq import sha256_hex
+from graph.edge.apq import sha256_hex
 from tests.support import error_codes
 
 TYPENAME = "{__typename}"

@@ -20,7 +20,7 @@ from hypothesis_graphql import Mode, mutations, nodes, queries
 from graph.app import create_app
 from graph.schema import build_schema
 from graph.settings import Settings
-from models import mongo
+from models.store import mongo
 from tests.edge.conftest import _drop_mongo_database, truncate
 from tests.support import make_user
 

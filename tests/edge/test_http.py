@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 
-from graph.protocol import GRAPHQL_RESPONSE, negotiate
+from graph.edge.protocol import GRAPHQL_RESPONSE, negotiate
 from tests.support import error_codes
 
 QUERY = {"query": "{ __typename }"}

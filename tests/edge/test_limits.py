@@ -7,7 +7,7 @@ from functools import cache
 
 from graphql import get_introspection_query, parse
 
-from graph.limits import Limits, check_shape, operation_cost
+from graph.edge.limits import Limits, check_shape, operation_cost
 from graph.schema import build_schema
 from graph.settings import Settings
 from tests.edge.conftest import PRODUCTION, schema_with_test_fields

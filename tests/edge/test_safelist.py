@@ -10,9 +10,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from graph.apq import sha256_hex
-from models.persisted import document_id
-from resolvers.persisted import ManifestInvalid
+from graph.edge.apq import sha256_hex
+from models.partners.persisted import document_id
+from resolvers.partners.persisted import ManifestInvalid
 from tests.edge.conftest import by_id, make_partner, manifest, partner_token, register
 from tests.support import error_codes, make_user
 
@@ -115,9 +115,9 @@ async def test_registration_checks_ids_types_and_names(edge):
     wrong_id = {**valid, "operations": [{**valid["operations"][0], "id": "0" * 64}]}
     wrong_type = {**valid, "operations": [{**valid["operations"][0], "type": "mutation"}]}
     wrong_name = {**valid, "operations": [{**valid["operations"][0], "name": "Another"}]}
-    from graph.documents import manifest_validator
-    from graph.limits import Limits
-    from resolvers.persisted import register_manifest
+    from graph.edge.documents import manifest_validator
+    from graph.edge.limits import Limits
+    from resolvers.partners.persisted import register_manifest
 
     validate = manifest_validator(app.app.state.schema, Limits())
     for bad in (wrong_id, wrong_type, wrong_name, {"format": "other"}, {**valid, "operations": []}):

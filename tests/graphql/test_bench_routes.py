@@ -36,7 +36,7 @@ def test_production_refuses_baseline_routes():
 
 def test_the_response_cache_is_off_only_for_a_bench_instance_that_asks(settings: Settings):
     from graph.bench_routes import UncachedResponses, response_cache
-    from graph.response_cache import ResponseCache
+    from graph.edge.response_cache import ResponseCache
 
     off = settings.model_copy(update={"bench_baselines": True, "bench_response_cache": False})
     ignored = settings.model_copy(update={"bench_response_cache": False})

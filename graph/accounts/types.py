@@ -1,0 +1,143 @@
+"""GraphQL types of authentication: the User entity, session tokens and the result-union members."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info
+
+from graph.loaders import loader
+from models.accounts.users import User as UserRecord
+from models.errors import DomainError
+from resolvers.accounts import users as accounts
+from resolvers.accounts.sessions import SessionTokens
+
+
+@strawberry.enum(description="What an account may do on the platform.")
+class UserRole(Enum):
+    TRAVELER = "traveler"
+    AGENCY = "agency"
+    FINANCIAL = "financial"
+    IT = "it"
+
+
+@strawberry.enum(description="The roles that register themselves (employees are created by IT).")
+class RegistrationRole(Enum):
+    TRAVELER = "traveler"
+    AGENCY = "agency"
+
+
+def users(info: Info) -> DataLoader[str, UserRecord | DomainError]:
+    """Users by id for this request, each one checked against the caller (self, or IT for anyone)."""
+    principal = info.context.principal
+    return loader(info.context, "users", lambda ids: accounts.read_users(principal, ids))
+
+
+async def load_user(info: Info, user_id: str) -> UserRecord:
+    """One user through the request's loader; FORBIDDEN / UNAUTHENTICATED / NOT_FOUND when refused."""
+    found = await users(info).load(user_id)  # the loader raises the refusals it returns
+    if isinstance(found, DomainError):
+        raise found
+    return found
+
+
+@strawberry.federation.type(
+    keys=["id"], description="A user account. Readable by the user themself and by IT employees."
+)
+class User:
+    id: strawberry.ID = strawberry.field(description="User id.")
+    name: str = strawberry.field(description="Full name.")
+    email: str = strawberry.field(description="Login email, lower-cased.")
+    role: UserRole = strawberry.field(description="The account's role.")
+    email_confirmed: bool = strawberry.field(description="Whether the email address was confirmed.")
+    created_at: datetime = strawberry.field(description="When the account was created (UTC).")
+
+    @classmethod
+    def from_record(cls, record: UserRecord) -> User:
+        return cls(
+            id=strawberry.ID(record.id),
+            name=record.name,
+            email=record.email,
+            role=UserRole(record.role),
+            email_confirmed=bool(record.email_confirmed),
+            created_at=record.created_at,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> User:
+        return cls.from_record(await load_user(info, str(id)))
+
+
+@strawberry.type(description="A signed-in session: a short-lived access token and its refresh token.")
+class AuthPayload:
+    access_token: str = strawberry.field(description="Bearer token for the Authorization header (JWT).")
+    refresh_token: str = strawberry.field(description="Single-use token for `refreshToken`; rotated on each use.")
+    expires_in: int = strawberry.field(description="Seconds until the access token expires.")
+    token_type: str = strawberry.field(description="Always `Bearer`.", default="Bearer")
+    user: User = strawberry.field(description="The signed-in user.")
+
+    @classmethod
+    def from_tokens(cls, tokens: SessionTokens) -> AuthPayload:
+        return cls(
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            expires_in=tokens.expires_in,
+            user=User.from_record(tokens.user),
+        )
+
+
+@strawberry.type(description="The account was created; a confirmation link was sent to its email.")
+class RegisterSuccess:
+    user: User = strawberry.field(description="The new account (email not yet confirmed).")
+
+
+@strawberry.type(description="An account with this email already exists (emails are compared ignoring case).")
+class EmailAlreadyRegistered:
+    message: str = strawberry.field(description="Human-readable explanation.")
+
+
+@strawberry.type(description="The password is refused: under 10 characters or among the most common passwords.")
+class WeakPassword:
+    message: str = strawberry.field(description="Why the password is refused.")
+
+
+@strawberry.type(description="An input value is not valid.")
+class InvalidInput:
+    message: str = strawberry.field(description="What is wrong.")
+    field: str = strawberry.field(description="The argument at fault.")
+
+
+@strawberry.type(description="The email address is confirmed.")
+class EmailConfirmed:
+    user: User = strawberry.field(description="The confirmed account.")
+    access_token: str | None = strawberry.field(
+        description="A fresh access token with `email_verified` set, when the request was signed in as this user."
+    )
+
+
+@strawberry.type(description="The confirmation link is invalid, tampered with or expired.")
+class InvalidConfirmationToken:
+    message: str = strawberry.field(description="Human-readable explanation.")
+
+
+@strawberry.type(description="The password was changed; every other session of the account was signed out.")
+class PasswordChanged:
+    sessions_ended: int = strawberry.field(description="How many other sessions were signed out.")
+
+
+RegisterResult = Annotated[
+    RegisterSuccess | EmailAlreadyRegistered | WeakPassword | InvalidInput,
+    strawberry.union("RegisterResult", description="Outcome of `register`."),
+]
+ConfirmEmailResult = Annotated[
+    EmailConfirmed | InvalidConfirmationToken,
+    strawberry.union("ConfirmEmailResult", description="Outcome of `confirmEmail`."),
+]
+ChangePasswordResult = Annotated[
+    PasswordChanged | WeakPassword,
+    strawberry.union("ChangePasswordResult", description="Outcome of `changePassword`."),
+]

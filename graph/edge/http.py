@@ -1,0 +1,236 @@
+"""The /graphql endpoint: GraphQL over HTTP, persisted documents, rate limits, then execution (orjson out).
+
+The walk of one request: method and media types (graph/protocol.py) → body within its size limit →
+authentication → the document (free text, APQ hash or trusted document; graph/documents.py) → rate
+limits → execution under a timeout, with the limits built into the schema (graph/limits.py) → the
+response, `application/graphql-response+json` when the client accepts it, else `application/json`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
+
+from graph.context import Context
+from graph.edge import documents
+from graph.edge.documents import Operation, PersistedQueryNotFound
+from graph.edge.errors import format_errors, is_store_outage
+from graph.edge.graphiql import graphiql_page
+from graph.edge.protocol import (
+    GRAPHQL_RESPONSE,
+    JSON,
+    RequestError,
+    check_params,
+    check_post_headers,
+    negotiate,
+    parse_body,
+    query_params,
+    read_body,
+)
+from graph.edge.response_cache import PUBLIC as PUBLIC_HEADERS
+from graph.services import Services
+
+APQ_MISS = orjson.dumps(
+    {"errors": [{"message": "PersistedQueryNotFound", "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"}}]}
+)
+NO_STORE = {"Cache-Control": "private, no-cache, must-revalidate"}
+SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
+log = logging.getLogger("astro.errors")
+ALL_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
+QUERIES_ONLY = frozenset({OperationType.QUERY})
+
+
+@dataclass
+class Outcome:
+    """One operation's answer: its JSON (as a value or as bytes already encoded), status and headers."""
+
+    payload: Any = None
+    raw: bytes | None = None
+    status: int = 200
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def encoded(self) -> bytes:
+        return self.raw if self.raw is not None else orjson.dumps(self.payload)
+
+    def fragment(self) -> Any:
+        return orjson.Fragment(self.raw) if self.raw is not None else self.payload
+
+
+async def graphql_endpoint(request: Request) -> Response:
+    services: Services = request.app.state.services
+    media_type = negotiate(request.headers.get("accept", "")) or JSON
+    try:
+        return await serve(request, services)
+    except RequestError as exc:
+        return Response(orjson.dumps(exc.payload()), exc.status, exc.headers, media_type)
+    except Exception as exc:  # outside execution (a store down while resolving a document, a bug)
+        return unexpected(request, exc, media_type)
+
+
+def unexpected(request: Request, exc: Exception, media_type: str) -> Response:
+    """Masked like an execution error; a store being unreachable is 503 so clients and balancers retry."""
+    request_id = request.state.request_id
+    log.error("unexpected error [request %s]", request_id, exc_info=exc)
+    unavailable = is_store_outage(exc)
+    code, status = ("SERVICE_UNAVAILABLE", 503) if unavailable else ("INTERNAL_SERVER_ERROR", 500)
+    message = "Service temporarily unavailable" if unavailable else "Internal server error"
+    payload = {"errors": [{"message": message, "extensions": {"code": code, "requestId": request_id}}]}
+    return Response(orjson.dumps(payload), status, {"Retry-After": "5"} if unavailable else None, media_type)
+
+
+async def serve(request: Request, services: Services) -> Response:
+    if request.method not in ("GET", "POST"):
+        raise RequestError(405, "GraphQL is served over GET and POST", "METHOD_NOT_ALLOWED", {"Allow": "GET, POST"})
+    if wants_graphiql(request):
+        if not services.settings.graphiql_enabled:
+            return Response("GraphiQL is disabled", status_code=404)
+        return HTMLResponse(graphiql_page())
+    media_type = negotiate(request.headers.get("accept", ""))
+    if media_type is None:
+        raise RequestError(406, f"Accept {JSON} or {GRAPHQL_RESPONSE}", "NOT_ACCEPTABLE")
+    raw_slot = None
+    if request.method == "POST":
+        check_post_headers(request)
+        raw = await read_body(request, services.settings.max_body_bytes)
+        # Fast lane (graph/response_cache.py): the same bytes as a cached public answer skip everything else.
+        hit, raw_slot = await services.response_cache.raw_lookup(request, raw)
+        if hit is not None:
+            return Response(hit, 200, dict(PUBLIC_HEADERS), media_type)
+        body = parse_body(raw)
+    else:
+        body = query_params(request)
+    context = await build_context(request)
+    if isinstance(body, list):
+        return await serve_batch(request, context, body, media_type)
+    outcome = await run_operation(request, context, body, media_type, rate_limited=True)
+    if raw_slot is not None:
+        await services.response_cache.raw_store(raw_slot, outcome)
+    headers = {**outcome.headers, **context.response_headers}
+    return Response(outcome.encoded(), outcome.status, headers, media_type)
+
+
+def wants_graphiql(request: Request) -> bool:
+    if request.method != "GET" or "text/html" not in request.headers.get("accept", ""):
+        return False
+    return not any(name in request.query_params for name in ("query", "documentId", "extensions"))
+
+
+async def serve_batch(request: Request, context: Context, batch: list[Any], media_type: str) -> Response:
+    settings = context.services.settings
+    if not settings.batching:
+        raise RequestError(400, "Batched operations are not enabled", "BATCHING_NOT_ENABLED")
+    if not batch or len(batch) > settings.max_batch_size:
+        message = f"A batch holds 1 to {settings.max_batch_size} operations"
+        raise RequestError(400, message, "BATCH_TOO_LARGE")
+    await check_rate(request, context, weight=len(batch))
+    outcomes = []
+    for params in batch:  # one after another: a batch must not multiply the load it is allowed
+        own = dataclasses.replace(context, loaders={}, response_headers={})
+        outcomes.append(await run_operation(request, own, params, media_type, rate_limited=False))
+    return Response(orjson.dumps([outcome.fragment() for outcome in outcomes]), 200, None, media_type)
+
+
+async def run_operation(
+    request: Request, context: Context, params: Any, media_type: str, *, rate_limited: bool
+) -> Outcome:
+    services = context.services
+    try:
+        operation = await documents.resolve(check_params(params), context.principal, services)
+        # Whole-response cache of anonymous catalogue queries (graph/response_cache.py, engineer C).
+        cached = await services.response_cache.lookup(request, operation)
+        if cached.body is not None:
+            await after_run(services, operation)  # e.g. APQ registration, as if it had run
+            return Outcome(raw=cached.body, headers=cached.headers)
+        # Rate limits guard execution; a cache hit costs less than counting it would.
+        if rate_limited:
+            await check_rate(request, context)
+        outcome = await execute(request, context, operation, media_type)
+        await services.response_cache.store(cached, outcome)
+    except PersistedQueryNotFound:
+        return Outcome(raw=APQ_MISS, headers=dict(NO_STORE))
+    except RequestError as exc:
+        return Outcome(payload=exc.payload(), status=exc.status, headers=exc.headers)
+    return outcome
+
+
+async def check_rate(request: Request, context: Context, weight: int = 1) -> None:
+    principal = context.principal
+    ip = request.client.host if request.client else None
+    wait = await context.services.rate_limiter.retry_after(
+        ip=ip, user=principal.id if principal else None, weight=weight
+    )
+    if wait is not None:
+        message = f"Too many requests: retry in {wait} seconds"
+        raise RequestError(429, message, "RATE_LIMITED", {"Retry-After": str(wait)})
+
+
+async def execute(request: Request, context: Context, operation: Operation, media_type: str) -> Outcome:
+    services = context.services
+    settings = services.settings
+    try:
+        async with asyncio.timeout(settings.request_timeout_seconds):
+            result = await request.app.state.schema.execute(
+                operation.query,
+                variable_values=operation.variables,
+                context_value=context,
+                operation_name=operation.operation_name,
+                allowed_operation_types=QUERIES_ONLY if request.method == "GET" else ALL_OPERATIONS,
+            )
+    except MissingQueryError as exc:
+        raise RequestError(400, "No GraphQL query found in the request") from exc
+    except CannotGetOperationTypeError as exc:
+        raise RequestError(400, "The operation to run cannot be determined", "GRAPHQL_VALIDATION_FAILED") from exc
+    except InvalidOperationTypeError as exc:
+        message = "Mutations are only accepted over POST"
+        raise RequestError(405, message, "METHOD_NOT_ALLOWED", {"Allow": "POST"}) from exc
+    except TimeoutError as exc:
+        message = f"The operation did not finish within {settings.request_timeout_seconds:g} seconds"
+        raise RequestError(504, message, "REQUEST_TIMEOUT") from exc
+    payload, ran = shape_result(result, context, hide_suggestions=settings.is_production)
+    if ran:
+        await after_run(services, operation)
+    status = 400 if not ran and media_type == GRAPHQL_RESPONSE else 200
+    return Outcome(payload=payload, status=status)
+
+
+def shape_result(result: Any, context: Context, *, hide_suggestions: bool) -> tuple[dict[str, Any], bool]:
+    """The response body, and whether the operation ran (False: refused before execution, no `data`)."""
+    if not result.errors:
+        return {"data": result.data}, True
+    errors = format_errors(result.errors, context.request_id)
+    if hide_suggestions:
+        for error in errors:
+            error["message"] = SUGGESTION.sub("", error["message"])
+    if result.data is None and all(error.path is None for error in result.errors):
+        return {"errors": errors}, False
+    return {"errors": errors, "data": result.data}, True
+
+
+async def after_run(services: Services, operation: Operation) -> None:
+    if operation.register_apq and operation.document_id and operation.query:
+        await services.apq.put(operation.document_id, operation.query)
+    if operation.client_id and operation.document_id:
+        services.usage.record(operation.client_id, operation.document_id)
+
+
+async def build_context(request: Request) -> Context:
+    services = request.app.state.services
+    authentication = await services.authenticator.authenticate(request.headers.get("authorization"))
+    return Context(
+        request=request,
+        services=services,
+        request_id=request.state.request_id,
+        principal=authentication.principal,
+        auth_error=authentication.error,
+    )

@@ -1,0 +1,170 @@
+"""Whole-response cache for anonymous public queries (the launch catalogue), in front of GraphQL execution.
+
+Cacheable: a request without an Authorization header whose operation is a query selecting only public
+root fields (`launches`, `__typename`). Its key is SHA-256 of (query text, canonical variables,
+operation name); the stored entry starts with the version of the "catalogue" tag it was built under
+(models.store.cache.TagVersions), and one MGET reads the tag and the entry together. A hit returns the stored
+response bytes without executing anything; every change the catalogue shows bumps the tag after its
+commit, so the next request finds an older stamp, misses and reads PostgreSQL. Only complete answers
+(status 200, no errors) are stored, for STORE_SECONDS.
+
+The cache is an accelerator, never a dependency: every cache call has a short deadline, failures are
+logged and answered from PostgreSQL, and after a failure the cache is left alone for BACKOFF_SECONDS.
+
+Headers: cacheable answers are `Cache-Control: public, max-age=PUBLIC_MAX_AGE` (short, so a CDN in
+front lags by seconds at most) with `Vary: Authorization, Accept`; authenticated answers are
+`private, no-store`; other anonymous answers `no-store`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Protocol
+
+import orjson
+from aiocache.base import BaseCache
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
+from starlette.requests import Request
+
+log = logging.getLogger("astro.response_cache")
+
+PUBLIC_ROOT_FIELDS = frozenset({"launches", "__typename"})
+TAG = "catalogue"
+STORE_SECONDS = 60
+PUBLIC_MAX_AGE = 5
+CACHE_DEADLINE = 0.25  # seconds for any one cache call
+BACKOFF_SECONDS = 5.0
+MAX_TOKENS = 2000  # a catalogue query is far smaller; anything bigger is simply not cached
+PUBLIC = {"Cache-Control": f"public, max-age={PUBLIC_MAX_AGE}", "Vary": "Authorization, Accept"}
+PRIVATE = {"Cache-Control": "private, no-store"}
+ANONYMOUS = {"Cache-Control": "no-store"}
+
+
+class OperationLike(Protocol):
+    query: str | None
+    variables: dict[str, Any] | None
+    operation_name: str | None
+
+
+class OutcomeLike(Protocol):
+    payload: Any
+    raw: bytes | None
+    status: int
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where an answer is kept, and the tag version it is being built under: a stored entry starts with that
+    stamp and counts only while it is still the tag's version."""
+
+    key: str
+    stamp: bytes
+
+
+@dataclass
+class Lookup:
+    """What the cache said about one request: the stored bytes on a hit, where to store the answer on a
+    miss (None: not cacheable, or the cache is down), and whether the request is a public one."""
+
+    public: bool = False
+    body: bytes | None = None
+    slot: Slot | None = None
+    headers: dict[str, str] = field(default_factory=lambda: dict(ANONYMOUS))
+
+
+# Bytes that an anonymous POST must contain to be worth a fast-lane lookup (a catalogue query, or a
+# persisted one that may be): logins, registrations and the like never pay for the extra round trip.
+FAST_LANE_MARKERS = (b"launches", b"persistedQuery", b"documentId")
+
+
+class ResponseCache:
+    def __init__(self, cache: BaseCache) -> None:
+        self._cache = cache
+        self._skip_until = 0.0
+
+    async def lookup(self, request: Request, operation: OperationLike) -> Lookup:
+        if "authorization" in request.headers:
+            return Lookup(headers=dict(PRIVATE))
+        if not cacheable(operation.query, operation.operation_name):
+            return Lookup()
+        digest = request_digest(operation.query or "", operation.variables, operation.operation_name)
+        body, slot = await self._read(f"response:{TAG}:{digest}")
+        return Lookup(public=True, body=body, slot=slot, headers=dict(PUBLIC))
+
+    async def raw_lookup(self, request: Request, body: bytes) -> tuple[bytes | None, Slot | None]:
+        """Fast lane, before any parsing: the answer stored for these exact request bytes (anonymous POST)
+        under the current tag version; else where to keep this request's answer (None: not eligible)."""
+        if "authorization" in request.headers or not any(marker in body for marker in FAST_LANE_MARKERS):
+            return None, None
+        digest = hashlib.sha256(request.headers.get("accept", "").encode() + b"\0" + body).hexdigest()
+        return await self._read(f"raw:{TAG}:{digest}")
+
+    async def raw_store(self, slot: Slot, outcome: OutcomeLike) -> None:
+        """Keep the answer for the exact bytes too, when it was kept as a public catalogue answer."""
+        if outcome.raw is not None and outcome.headers.get("Cache-Control") == PUBLIC["Cache-Control"]:
+            await self._write(slot, outcome.raw)
+
+    async def store(self, lookup: Lookup, outcome: OutcomeLike) -> None:
+        """Give the response its caching headers; keep a complete public answer for the next requests."""
+        payload = outcome.payload
+        complete = outcome.status == 200 and isinstance(payload, dict) and "errors" not in payload
+        outcome.headers.update(lookup.headers if complete or not lookup.public else ANONYMOUS)
+        if lookup.slot is None or not complete:
+            return
+        outcome.raw = orjson.dumps(payload)
+        await self._write(lookup.slot, outcome.raw)
+
+    async def _read(self, key: str) -> tuple[bytes | None, Slot | None]:
+        """One round trip reads the tag's version and the entry together: (the body on a hit, None) or
+        (None, where to store on a miss); (None, None) when the cache is unavailable."""
+        found = await self._guarded(self._cache.multi_get([f"tag:{TAG}", key], timeout=CACHE_DEADLINE))
+        if found is None:
+            return None, None
+        slot = Slot(key, f"{int(found[0] or 0)}:".encode())
+        entry = found[1]
+        if isinstance(entry, bytes) and entry.startswith(slot.stamp):
+            return entry[len(slot.stamp) :], None
+        return None, slot
+
+    async def _write(self, slot: Slot, body: bytes) -> None:
+        await self._guarded(self._cache.set(slot.key, slot.stamp + body, ttl=STORE_SECONDS, timeout=CACHE_DEADLINE))
+
+    async def _guarded(self, call: Any) -> Any:
+        """Await one cache call (made with `timeout=CACHE_DEADLINE`, which aiocache enforces); on failure log,
+        back off, and answer None."""
+        if time.monotonic() < self._skip_until:
+            call.close()
+            return None
+        try:
+            return await call
+        except Exception:
+            self._skip_until = time.monotonic() + BACKOFF_SECONDS
+            log.warning("response cache unavailable; serving from the database", exc_info=True)
+            return None
+
+
+def request_digest(query: str, variables: dict[str, Any] | None, operation_name: str | None) -> str:
+    canonical = orjson.dumps([query, variables or {}, operation_name], option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(canonical).hexdigest()
+
+
+@lru_cache(maxsize=512)
+def cacheable(query: str | None, operation_name: str | None) -> bool:
+    """A query operation whose root selections are all public fields (no fragments at the root)."""
+    if not query or "launches" not in query:  # most anonymous requests: no parse needed
+        return False
+    try:
+        document = parse(query, max_tokens=MAX_TOKENS)
+    except GraphQLError:
+        return False
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
+    if len(chosen) != 1 or chosen[0].operation != OperationType.QUERY:
+        return False
+    selections = chosen[0].selection_set.selections
+    return all(isinstance(s, FieldNode) and s.name.value in PUBLIC_ROOT_FIELDS for s in selections)

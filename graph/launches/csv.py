@@ -1,0 +1,46 @@
+"""CSV exports over authenticated HTTP GET routes, using the same use cases (and so the same
+authorization) as their GraphQL fields."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from models.errors import DomainError, Unauthenticated
+from resolvers.launches.reports import booking_report, report_rows
+
+STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404}
+
+
+def _error(error: DomainError) -> JSONResponse:
+    status = STATUS.get(error.code, 400)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    body = {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def launch_bookings_csv(request: Request) -> Response:
+    services = request.app.state.services
+    authentication = await services.authenticator.authenticate(request.headers.get("authorization"))
+    try:
+        if authentication.principal is None:
+            raise Unauthenticated(authentication.error or "Authentication required")
+        launch_id = request.path_params["launch_id"]
+        report = await booking_report(services.db, principal=authentication.principal, launch_id=launch_id)
+    except DomainError as error:
+        return _error(error)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(report_rows(report))
+    headers = {
+        "Content-Disposition": f'attachment; filename="launch-{report.launch.id}-bookings.csv"',
+        "Cache-Control": "private, no-store",
+    }
+    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+def routes() -> list[Route]:
+    return [Route("/reports/launches/{launch_id}/bookings.csv", launch_bookings_csv, methods=["GET"])]

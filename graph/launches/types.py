@@ -1,0 +1,134 @@
+"""GraphQL types of launches: Launch (federation entity) and its status history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import strawberry
+from strawberry.types import Info
+
+from auth.principal import Role
+from graph import loaders
+from graph.agencies.types import Agency, Destination, Rocket
+from models.agencies.tables import Destination as DestinationEnum
+from models.errors import Forbidden
+from models.launches import tables as rows
+from models.launches.tables import LaunchStatus as LaunchStatusEnum
+
+LaunchStatus = LaunchStatusEnum
+strawberry.enum(
+    LaunchStatusEnum,
+    name="LaunchStatus",
+    description="scheduled → confirmed | delayed | aborted; confirmed → delayed | aborted | launched | failed; "
+    "delayed → confirmed | delayed | aborted | launched | failed. launched, failed, aborted are final.",
+)
+
+
+@strawberry.type(description="One move of a launch's status.")
+class LaunchStatusChange:
+    from_status: LaunchStatus | None = strawberry.field(description="Status before the move (null when created).")
+    to_status: LaunchStatus = strawberry.field(description="Status after the move.")
+    changed_at: datetime = strawberry.field(description="When the move happened (UTC).")
+    changed_by: str = strawberry.field(description="Id of the user who made the move.")
+    reason: str | None = strawberry.field(description="Why (delays and aborts carry one).")
+
+    @classmethod
+    def from_row(cls, row: rows.LaunchStatusChange) -> LaunchStatusChange:
+        return cls(
+            from_status=LaunchStatusEnum(row.from_status) if row.from_status else None,
+            to_status=LaunchStatusEnum(row.to_status),
+            changed_at=row.changed_at,
+            changed_by=row.changed_by,
+            reason=row.reason,
+        )
+
+
+@strawberry.federation.type(keys=["id"], description="A rocket launch selling seats to travelers.")
+class Launch:
+    id: strawberry.ID = strawberry.field(description="Launch id.")
+    mission_name: str = strawberry.field(description="Mission name.")
+    destination: Destination = strawberry.field(description="Where the launch goes.")
+    launch_at: datetime = strawberry.field(description="Launch date and time (UTC).")
+    price_per_seat: Decimal = strawberry.field(description="Current price of one seat in USD (2 decimals).")
+    capacity: int = strawberry.field(description="Seats on board.")
+    seats_available: int = strawberry.field(description="Seats still for sale: capacity minus seats sold.")
+    minimum_passengers: int = strawberry.field(description="Seats that must be sold for the launch to be viable.")
+    status: LaunchStatus = strawberry.field(description="Current status.")
+    agency_id: strawberry.Private[str]
+    rocket_id: strawberry.Private[str]
+    seats_sold: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: rows.Launch) -> Launch:
+        return cls(
+            id=strawberry.ID(row.id),
+            mission_name=row.mission_name,
+            destination=DestinationEnum(row.destination),
+            launch_at=row.launch_at,
+            price_per_seat=row.price_per_seat,
+            capacity=row.capacity,
+            seats_available=row.seats_available,
+            minimum_passengers=row.minimum_passengers,
+            status=LaunchStatusEnum(row.status),
+            agency_id=row.agency_id,
+            rocket_id=row.rocket_id,
+            seats_sold=row.seats_sold,
+        )
+
+    # Set by a resolver that read them with the launch (the catalogue): then the nested fields below
+    # answer without awaiting, so a page of N launches costs no 2N DataLoader awaits and tasks.
+    known_agency: strawberry.Private[Agency | None] = None
+    known_rocket: strawberry.Private[Rocket | None] = None
+
+    @strawberry.field(description="The agency selling the launch.")
+    def agency(self, info: Info) -> Agency:
+        # Returns the agency, or an awaitable of it (GraphQL execution awaits what it gets back).
+        return self.known_agency or _agency(info, self.agency_id)  # type: ignore[return-value]
+
+    @strawberry.field(description="The rocket flying the launch.")
+    def rocket(self, info: Info) -> Rocket:
+        return self.known_rocket or _rocket(info, self.rocket_id)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="Every status move, oldest first. Readable by the launch's agency and by travelers "
+        "holding bookings on it; anyone else gets FORBIDDEN."
+    )
+    async def status_history(self, info: Info) -> list[LaunchStatusChange] | None:
+        await require_history_reader(info, self)
+        changes = await loaders.status_history(info.context).load(str(self.id))
+        return [LaunchStatusChange.from_row(change) for change in changes]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Launch | None:
+        row = await loaders.launches(info.context).load(str(id))
+        return cls.from_row(row) if row else None
+
+
+async def owns_launch(info: Info, launch: Launch) -> bool:
+    principal = info.context.principal
+    if principal is None or principal.role != Role.AGENCY:
+        return False
+    agency = await loaders.agencies(info.context).load(launch.agency_id)
+    return agency is not None and agency.user_id == principal.id
+
+
+async def require_history_reader(info: Info, launch: Launch) -> None:
+    principal = info.context.require_principal()
+    if principal.role == Role.AGENCY and await owns_launch(info, launch):
+        return
+    if principal.role == Role.TRAVELER and await loaders.held_launches(info.context).load(str(launch.id)):
+        return
+    raise Forbidden("Only the launch's agency and its travelers can read its status history")
+
+
+async def _agency(info: Info, agency_id: str) -> Agency:
+    row = await loaders.agencies(info.context).load(agency_id)
+    assert row is not None  # foreign key
+    return Agency.from_row(row)
+
+
+async def _rocket(info: Info, rocket_id: str) -> Rocket:
+    row = await loaders.rockets(info.context).load(rocket_id)
+    assert row is not None  # foreign key
+    return Rocket.from_row(row)

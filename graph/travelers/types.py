@@ -1,0 +1,183 @@
+"""GraphQL of traveler profiles: the Traveler entity, the caller's own profile, create and update it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, TypeAlias
+
+import strawberry
+from strawberry.types import Info
+
+from auth.principal import Principal, Role
+from graph import loaders
+from models.errors import Forbidden
+from models.travelers import tables as rows
+from models.travelers.profiles import TravelerProfileInvalid
+from resolvers.travelers import profiles as uc
+
+
+def may_read_traveler(principal: Principal, traveler_user_id: str) -> bool:
+    """A traveler's personal data: the traveler and AstroBookings staff."""
+    return principal.is_employee or (principal.role == Role.TRAVELER and principal.id == traveler_user_id)
+
+
+@strawberry.type(description="Who to call if something happens to the traveler.")
+class EmergencyContact:
+    name: str | None = strawberry.field(description="Contact's name.")
+    phone: str | None = strawberry.field(description="Contact's phone, E.164 (+ and 8 to 15 digits).")
+
+
+@strawberry.federation.type(
+    keys=["id"], description="A traveler's profile. Readable by the traveler and AstroBookings staff only."
+)
+class Traveler:
+    id: strawberry.ID = strawberry.field(description="Traveler id.")
+    name: str = strawberry.field(description="Full name.")
+    contact_email: str = strawberry.field(description="Contact email (lower-cased).")
+    phone: str = strawberry.field(description="Phone, E.164 (+ and 8 to 15 digits, e.g. +34600123456).")
+    emergency_contact: EmergencyContact | None = strawberry.field(description="Emergency contact, if given.")
+    tax_id: str | None = strawberry.field(
+        description="Tax id: ISO country code + 2 to 18 letters/digits (ES12345678Z)."
+    )
+    travel_preferences: str | None = strawberry.field(description="Free-text travel preferences.")
+    created_at: datetime = strawberry.field(description="When the profile was created (UTC).")
+    updated_at: datetime = strawberry.field(description="Last change (UTC).")
+
+    @classmethod
+    def from_row(cls, row: rows.Traveler) -> Traveler:
+        contact = None
+        if row.emergency_contact_name or row.emergency_contact_phone:
+            contact = EmergencyContact(name=row.emergency_contact_name, phone=row.emergency_contact_phone)
+        return cls(
+            id=strawberry.ID(row.id),
+            name=row.name,
+            contact_email=row.contact_email,
+            phone=row.phone or "",
+            emergency_contact=contact,
+            tax_id=row.tax_id,
+            travel_preferences=row.travel_preferences,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    @strawberry.field(description="VIP: confirmed bookings on two or more distinct launches (derived).")
+    async def vip(self, info: Info) -> bool:
+        return await loaders.vip(info.context).load(str(self.id))
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Traveler | None:
+        principal = info.context.require_principal()
+        row = await loaders.travelers(info.context).load(str(id))
+        if row is None:
+            return None
+        if not may_read_traveler(principal, row.user_id):
+            raise Forbidden("Only the traveler and AstroBookings staff can read a traveler profile")
+        return cls.from_row(row)
+
+
+@strawberry.input(description="Emergency contact: a name and an international phone number.")
+class EmergencyContactInput:
+    name: str = strawberry.field(description="Contact's name (up to 200 characters).")
+    phone: str = strawberry.field(description="E.164 phone; spaces, dots, dashes, parentheses are ignored.")
+
+
+@strawberry.input(description="A new traveler profile. Name, contact email and phone are required.")
+class TravelerProfileInput:
+    name: str = strawberry.field(description="Full name (up to 200 characters).")
+    contact_email: str = strawberry.field(description="Contact email.")
+    phone: str = strawberry.field(description="International phone, E.164: + and 8 to 15 digits.")
+    emergency_contact: EmergencyContactInput | None = strawberry.field(default=None, description="Optional.")
+    tax_id: str | None = strawberry.field(
+        default=None, description="Optional. ISO country code + 2 to 18 letters/digits (ES12345678Z)."
+    )
+    travel_preferences: str | None = strawberry.field(default=None, description="Optional, up to 2000 characters.")
+
+
+@strawberry.input(description="Profile fields to change; omitted fields stay, null clears an optional one.")
+class TravelerProfileUpdate:
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="Full name.")
+    contact_email: str | None = strawberry.field(default=strawberry.UNSET, description="Contact email.")
+    phone: str | None = strawberry.field(default=strawberry.UNSET, description="E.164 phone.")
+    emergency_contact: EmergencyContactInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Replaces the emergency contact; null removes it."
+    )
+    tax_id: str | None = strawberry.field(default=strawberry.UNSET, description="Tax id; null removes it.")
+    travel_preferences: str | None = strawberry.field(default=strawberry.UNSET, description="Preferences.")
+
+
+def profile_values(input: TravelerProfileInput | TravelerProfileUpdate) -> dict[str, Any]:
+    """Input fields as table columns; fields left out of an update are left out here too."""
+    values = {name: value for name, value in vars(input).items() if value is not strawberry.UNSET}
+    if "emergency_contact" in values:
+        contact = values.pop("emergency_contact")
+        values["emergency_contact_name"] = contact.name if contact else None
+        values["emergency_contact_phone"] = contact.phone if contact else None
+    return values
+
+
+@strawberry.type(description="One problem with one submitted field.")
+class FieldProblem:
+    field: str = strawberry.field(description="The field, as named in the input (camelCase).")
+    message: str = strawberry.field(description="What is wrong with it.")
+
+
+@strawberry.type(description="The profile was not saved: every problem found, by field.")
+class InvalidTravelerProfile:
+    message: str = strawberry.field(description="All problems in one sentence.")
+    problems: list[FieldProblem] = strawberry.field(description="One entry per problem.")
+
+
+@strawberry.type(description="The profile as saved.")
+class TravelerProfileSaved:
+    traveler: Traveler = strawberry.field(description="The saved profile.")
+
+
+TravelerProfileResult: TypeAlias = Annotated[
+    TravelerProfileSaved | InvalidTravelerProfile,
+    strawberry.union("TravelerProfileResult", description="The saved profile, or every problem with the input."),
+]
+
+GRAPHQL_FIELD = {"emergency_contact_name": "emergencyContact.name", "emergency_contact_phone": "emergencyContact.phone"}
+
+
+def invalid(error: TravelerProfileInvalid) -> InvalidTravelerProfile:
+    problems = [FieldProblem(field=_graphql_name(p.field), message=p.message) for p in error.problems]
+    return InvalidTravelerProfile(message=error.message, problems=problems)
+
+
+def _graphql_name(name: str) -> str:
+    if name in GRAPHQL_FIELD:
+        return GRAPHQL_FIELD[name]
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The calling traveler's own profile (null until created). Travelers only.")
+    async def my_traveler_profile(self, info: Info) -> Traveler | None:
+        principal = info.context.require_role(Role.TRAVELER)
+        row = await uc.traveler_profile(info.context.services.db, user_id=principal.id)
+        return Traveler.from_row(row) if row else None
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Create the calling traveler's profile (once; CONFLICT after). Travelers only.")
+    async def create_traveler_profile(self, info: Info, input: TravelerProfileInput) -> TravelerProfileResult:
+        return await _save(info, "createTravelerProfile", uc.create_traveler_profile, profile_values(input))
+
+    @strawberry.mutation(description="Change the calling traveler's own profile. Travelers only.")
+    async def update_traveler_profile(self, info: Info, input: TravelerProfileUpdate) -> TravelerProfileResult:
+        return await _save(info, "updateTravelerProfile", uc.update_traveler_profile, profile_values(input))
+
+
+async def _save(info: Info, operation: str, use_case: Any, values: dict[str, Any]) -> TravelerProfileResult:
+    ctx = info.context
+    principal = ctx.require_role(Role.TRAVELER)
+    try:
+        async with ctx.services.db.unit_of_work() as uow:
+            row = await use_case(uow, principal=principal, values=values, origin=ctx.origin(operation))
+    except TravelerProfileInvalid as error:
+        return invalid(error)
+    return TravelerProfileSaved(traveler=Traveler.from_row(row))

@@ -1,0 +1,121 @@
+"""User accounts and refresh-token sessions (system store).
+
+Emails are stored lower-cased; the unique index enforces one account per address, so a concurrent
+duplicate registration loses at the index (`EmailTaken`), not at a check-then-insert. Every function here
+is synchronous mongoengine: call it through `models.store.mongo.run_sync`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from mongoengine import BooleanField, DateTimeField, Document, NotUniqueError, StringField
+from pymongo.errors import DuplicateKeyError
+
+from models.base import utcnow
+from models.ids import new_id
+
+ROLES = ("traveler", "agency", "financial", "it")
+SELF_REGISTERED_ROLES = ("traveler", "agency")
+
+
+class EmailTaken(Exception):
+    """Another account already uses this email address (compared case-insensitively)."""
+
+
+class User(Document):
+    meta = {"collection": "users", "indexes": [{"fields": ["email"], "unique": True}, "role"]}
+
+    id = StringField(primary_key=True, default=new_id)
+    email = StringField(required=True, max_length=320)
+    name = StringField(required=True, max_length=200)
+    role = StringField(required=True, choices=ROLES)
+    password_hash = StringField(required=True)
+    email_confirmed = BooleanField(default=False)
+    confirmed_at = DateTimeField()
+    password_changed_at = DateTimeField()
+    created_at = DateTimeField(required=True, default=utcnow)
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def insert_user(*, name: str, email: str, role: str, password_hash: str, confirmed: bool = False) -> User:
+    user = User(
+        name=name,
+        email=normalize_email(email),
+        role=role,
+        password_hash=password_hash,
+        email_confirmed=confirmed,
+        confirmed_at=utcnow() if confirmed else None,
+    )
+    try:
+        user.save(force_insert=True)
+    except (NotUniqueError, DuplicateKeyError) as exc:
+        raise EmailTaken(user.email) from exc
+    return user
+
+
+def find_user_by_email(email: str) -> User | None:
+    return User.objects(email=normalize_email(email)).first()
+
+
+def find_user(user_id: str) -> User | None:
+    return User.objects(id=user_id).first()
+
+
+def find_users(user_ids: list[str]) -> dict[str, User]:
+    return {user.id: user for user in User.objects(id__in=user_ids)}
+
+
+def mark_confirmed(user_id: str) -> User | None:
+    User.objects(id=user_id, email_confirmed=False).update_one(set__email_confirmed=True, set__confirmed_at=utcnow())
+    return find_user(user_id)
+
+
+def set_password_hash(user_id: str, password_hash: str) -> None:
+    User.objects(id=user_id).update_one(set__password_hash=password_hash, set__password_changed_at=utcnow())
+
+
+class RefreshToken(Document):
+    """One refresh token of a session ("family"). Only the sha256 of the token is stored."""
+
+    meta = {
+        "collection": "refresh_tokens",
+        "indexes": ["family_id", "user_id", {"fields": ["expires_at"], "expireAfterSeconds": 0}],
+    }
+
+    id = StringField(primary_key=True)  # sha256 hex of the opaque token
+    family_id = StringField(required=True)
+    user_id = StringField(required=True)
+    used = BooleanField(default=False)
+    revoked = BooleanField(default=False)
+    expires_at = DateTimeField(required=True)
+    created_at = DateTimeField(required=True, default=utcnow)
+
+
+def insert_refresh_token(*, token_hash: str, family_id: str, user_id: str, expires_at: datetime) -> None:
+    RefreshToken(id=token_hash, family_id=family_id, user_id=user_id, expires_at=expires_at).save(force_insert=True)
+
+
+def claim_refresh_token(token_hash: str) -> RefreshToken | None:
+    """Atomically mark an unused, unrevoked token used; None when it was not claimable."""
+    claimed = RefreshToken.objects(id=token_hash, used=False, revoked=False).update_one(set__used=True)
+    return RefreshToken.objects(id=token_hash).first() if claimed else None
+
+
+def find_refresh_token(token_hash: str) -> RefreshToken | None:
+    return RefreshToken.objects(id=token_hash).first()
+
+
+def revoke_family(family_id: str) -> None:
+    RefreshToken.objects(family_id=family_id).update(set__revoked=True)
+
+
+def revoke_other_families(user_id: str, keep_family_id: str | None) -> list[str]:
+    """Revoke every live session of the user but one; return the revoked family ids."""
+    live = RefreshToken.objects(user_id=user_id, revoked=False, family_id__ne=keep_family_id)
+    families = sorted(set(live.distinct("family_id")))
+    RefreshToken.objects(user_id=user_id, family_id__in=families).update(set__revoked=True)
+    return families

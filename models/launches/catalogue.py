@@ -1,0 +1,133 @@
+"""The public launch catalogue as a query: bookable launches, filters, sort keys, keyset cursors, and the
+partial indexes that keep each sort an index scan. Pure SQLAlchemy, no session."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+import orjson
+from sqlalchemy import ColumnElement, Index, Select, select, text, tuple_
+from sqlmodel import col
+
+from models.errors import ValidationFailed
+from models.launches.tables import BOOKABLE, Launch
+
+BOOKABLE_STATUSES = tuple(sorted(status.value for status in BOOKABLE))
+_BOOKABLE_SQL = text("status IN ('confirmed', 'delayed', 'scheduled')")
+MAX_PAGE = 200
+
+
+class CatalogueSort(StrEnum):
+    DATE = "date"
+    PRICE = "price"
+    SEATS_AVAILABLE = "seats_available"
+
+
+def _seats_available() -> ColumnElement[int]:
+    return col(Launch.capacity) - col(Launch.seats_sold)
+
+
+SORT_KEYS: dict[CatalogueSort, Any] = {
+    CatalogueSort.DATE: col(Launch.launch_at),
+    CatalogueSort.PRICE: col(Launch.price_per_seat),
+    CatalogueSort.SEATS_AVAILABLE: _seats_available(),
+}
+
+# Each sort walks its own partial index (only bookable launches are in them), id breaking ties.
+CATALOGUE_INDEXES = (
+    Index("catalogue_by_date", Launch.launch_at, Launch.id, postgresql_where=_BOOKABLE_SQL),  # type: ignore[arg-type]
+    Index("catalogue_by_price", Launch.price_per_seat, Launch.id, postgresql_where=_BOOKABLE_SQL),  # type: ignore[arg-type]
+    Index("catalogue_by_seats", _seats_available(), Launch.id, postgresql_where=_BOOKABLE_SQL),  # type: ignore[arg-type]
+)
+
+
+@dataclass(frozen=True)
+class CatalogueFilter:
+    destination: str | None = None
+    agency_id: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    min_seats_available: int | None = None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    sort: CatalogueSort
+    descending: bool
+    key: Any
+    id: str
+
+
+def encode_cursor(sort: CatalogueSort, descending: bool, launch: Launch) -> str:
+    key = {CatalogueSort.DATE: launch.launch_at.isoformat(), CatalogueSort.PRICE: str(launch.price_per_seat)}
+    raw = [sort.value, descending, key.get(sort, launch.seats_available), launch.id]
+    return base64.urlsafe_b64encode(orjson.dumps(raw)).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: CatalogueSort, descending: bool) -> Cursor:
+    """Cursors are opaque to clients; one made for another sort (or tampered) is refused."""
+    try:
+        raw = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        sort_name, desc, key, launch_id = raw
+        parsed = Cursor(CatalogueSort(sort_name), bool(desc), _parse_key(CatalogueSort(sort_name), key), str(launch_id))
+    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
+        raise ValidationFailed("`after` is not a cursor of this catalogue", field="after") from exc
+    if (parsed.sort, parsed.descending) != (sort, descending):
+        raise ValidationFailed("`after` was made for another sort order", field="after")
+    return parsed
+
+
+def _parse_key(sort: CatalogueSort, key: Any) -> Any:
+    if sort == CatalogueSort.DATE:
+        return datetime.fromisoformat(key)
+    if sort == CatalogueSort.PRICE:
+        return Decimal(key)
+    if not isinstance(key, int):
+        raise ValueError("seats key must be an integer")
+    return key
+
+
+def _day_bound(day: date, *, end: bool = False) -> datetime:
+    """Date bounds are whole days in UTC, both included: `date_to` 2030-01-31 covers that whole day."""
+    return datetime.combine(day, time.max if end else time.min, tzinfo=UTC)
+
+
+def catalogue_query(
+    filters: CatalogueFilter, sort: CatalogueSort, descending: bool, after: Cursor | None, limit: int, now: datetime
+) -> Select[Any]:
+    key = SORT_KEYS[sort]
+    statement = select(Launch).where(col(Launch.status).in_(BOOKABLE_STATUSES), col(Launch.launch_at) > now)
+    statement = statement.where(*_filter_clauses(filters))
+    if after is not None:
+        position = tuple_(key, col(Launch.id))
+        bound = tuple_(after.key, after.id)
+        statement = statement.where(position < bound if descending else position > bound)
+    order = (key.desc(), col(Launch.id).desc()) if descending else (key.asc(), col(Launch.id).asc())
+    return statement.order_by(*order).limit(limit)
+
+
+def _filter_clauses(f: CatalogueFilter) -> list[Any]:
+    clauses: list[Any] = []
+    if f.destination is not None:
+        clauses.append(col(Launch.destination) == f.destination)
+    if f.agency_id is not None:
+        clauses.append(col(Launch.agency_id) == f.agency_id)
+    if f.date_from is not None:
+        clauses.append(col(Launch.launch_at) >= _day_bound(f.date_from))
+    if f.date_to is not None:
+        clauses.append(col(Launch.launch_at) <= _day_bound(f.date_to, end=True))
+    if f.price_min is not None:
+        clauses.append(col(Launch.price_per_seat) >= f.price_min)
+    if f.price_max is not None:
+        clauses.append(col(Launch.price_per_seat) <= f.price_max)
+    if f.min_seats_available is not None:
+        clauses.append(_seats_available() >= f.min_seats_available)
+    return clauses

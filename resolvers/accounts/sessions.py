@@ -1,0 +1,161 @@
+"""Sessions: login, refresh-token rotation with reuse detection, logout.
+
+A session is a refresh-token *family*. Refresh tokens are opaque random strings; only their sha256 is
+stored. Each use marks the token used and issues the next one in the same family; presenting a used token
+again means it was stolen (or replayed), so the whole family is revoked. Access tokens carry the family id
+as `sid`, so revoking the family also kills its live access tokens (through the revocation list).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from auth.passwords import verify_password
+from auth.principal import Principal
+from auth.revocation import RevocationList
+from auth.throttle import LoginThrottle, Throttled
+from auth.tokens import TokenService
+from models.accounts.users import (
+    User,
+    claim_refresh_token,
+    find_refresh_token,
+    find_user,
+    find_user_by_email,
+    insert_refresh_token,
+    normalize_email,
+    revoke_family,
+)
+from models.base import utcnow
+from models.errors import DomainError, RateLimited, Unauthenticated
+from models.ids import new_id
+from models.store.mongo import run_sync
+
+log = logging.getLogger("astro.auth")
+
+
+class InvalidCredentials(DomainError):
+    """Unknown email or wrong password: one error for both, so neither can be told apart."""
+
+    code = "INVALID_CREDENTIALS"
+
+
+class TooManyAttempts(RateLimited):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("Too many failed login attempts; try again later", retry_after)
+
+
+class LoginUnavailable(DomainError):
+    """The throttle's counters cannot be read: refusing beats letting unlimited guesses through."""
+
+    code = "SERVICE_UNAVAILABLE"
+
+
+@dataclass(frozen=True)
+class AuthServices:
+    """The process-wide collaborators of the authentication use cases."""
+
+    tokens: TokenService
+    revocations: RevocationList
+    throttle: LoginThrottle
+    refresh_ttl_seconds: int
+    public_url: str
+
+
+@dataclass(frozen=True)
+class SessionTokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    user: User
+
+
+def access_token_for(tokens: TokenService, user: User, session_id: str | None = None) -> str:
+    extra: dict[str, object] = {"email_verified": bool(user.email_confirmed)}
+    if session_id:
+        extra["sid"] = session_id
+    return tokens.issue(user.id, user.role, extra=extra)
+
+
+async def issue_session(kit: AuthServices, user: User, family_id: str | None = None) -> SessionTokens:
+    """Tokens for `user`: a new family (login) or the next token of an existing one (refresh)."""
+    family_id = family_id or new_id()
+    refresh = secrets.token_urlsafe(32)
+    expires_at = utcnow() + timedelta(seconds=kit.refresh_ttl_seconds)
+    await run_sync(
+        insert_refresh_token, token_hash=_digest(refresh), family_id=family_id, user_id=user.id, expires_at=expires_at
+    )
+    access = access_token_for(kit.tokens, user, family_id)
+    return SessionTokens(access_token=access, refresh_token=refresh, expires_in=kit.tokens.ttl_seconds, user=user)
+
+
+async def check_password(kit: AuthServices, *, email: str, password: str) -> User:
+    """The account behind email + password, through the throttle; InvalidCredentials otherwise."""
+    account = normalize_email(email)
+    await admit(kit, account)
+    user = await run_sync(find_user_by_email, account) if account else None
+    # Unknown emails are verified against a dummy hash: both paths cost one argon2 verification.
+    if not await verify_password(user.password_hash if user else None, password) or user is None:
+        raise InvalidCredentials("Invalid email or password")
+    await kit.throttle.succeeded(account)
+    return user
+
+
+async def admit(kit: AuthServices, account: str) -> None:
+    """One password attempt for `account`, or TooManyAttempts; fails closed when the cache is down."""
+    try:
+        await kit.throttle.admit(account)
+    except Throttled as exc:
+        raise TooManyAttempts(exc.retry_after) from exc
+    except Exception as exc:
+        log.exception("login throttle unavailable; refusing the attempt")
+        raise LoginUnavailable("Sign-in is temporarily unavailable; try again shortly") from exc
+
+
+async def login(kit: AuthServices, *, email: str, password: str) -> SessionTokens:
+    user = await check_password(kit, email=email, password=password)
+    log.info("login user=%s", user.id)
+    return await issue_session(kit, user)
+
+
+async def refresh_session(kit: AuthServices, *, refresh_token: str) -> SessionTokens:
+    digest = _digest(refresh_token)
+    claimed = await run_sync(claim_refresh_token, digest)
+    if claimed is None:
+        await _refuse_unclaimable(kit, digest)
+        raise Unauthenticated("Invalid refresh token")
+    user = await run_sync(find_user, claimed.user_id)
+    if user is None or _as_utc(claimed.expires_at) <= utcnow():
+        raise Unauthenticated("Invalid refresh token")
+    return await issue_session(kit, user, claimed.family_id)
+
+
+async def _refuse_unclaimable(kit: AuthServices, digest: str) -> None:
+    existing = await run_sync(find_refresh_token, digest)
+    if existing is not None and existing.used and not existing.revoked:
+        log.warning("refresh token reuse: revoking session %s of user %s", existing.family_id, existing.user_id)
+        await end_session(kit, existing.family_id)
+
+
+async def end_session(kit: AuthServices, family_id: str) -> None:
+    await run_sync(revoke_family, family_id)
+    await kit.revocations.revoke_session(family_id, kit.tokens.ttl_seconds)
+
+
+async def logout(kit: AuthServices, *, principal: Principal) -> None:
+    """Revoke the presented access token and, when it belongs to a session, that whole session."""
+    if principal.token_id and principal.expires_at:
+        await kit.revocations.revoke(principal.token_id, principal.expires_at)
+    if principal.session_id:
+        await end_session(kit, principal.session_id)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

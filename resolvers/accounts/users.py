@@ -1,0 +1,159 @@
+"""Accounts: registration, email confirmation, password change, employee accounts, reading users."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from auth.passwords import hash_password, password_problem, verify_password
+from auth.principal import Principal, Role
+from auth.tokens import InvalidToken
+from models.accounts.users import (
+    ROLES,
+    SELF_REGISTERED_ROLES,
+    EmailTaken,
+    User,
+    find_user,
+    find_users,
+    insert_user,
+    mark_confirmed,
+    normalize_email,
+    revoke_other_families,
+    set_password_hash,
+)
+from models.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated, ValidationFailed
+from models.store.mongo import run_sync
+from resolvers.accounts.sessions import AuthServices, InvalidCredentials, admit
+
+log = logging.getLogger("astro.auth")
+notifications = logging.getLogger("astro.notifications")
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+CONFIRM_PURPOSE = "confirm-email"
+CONFIRM_TTL_SECONDS = 3 * 24 * 3600
+
+
+class EmailAlreadyRegistered(Conflict):
+    pass
+
+
+class WeakPassword(ValidationFailed):
+    pass
+
+
+class InvalidInput(ValidationFailed):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message, field=field)
+        self.field = field
+
+
+class InvalidConfirmationToken(ValidationFailed):
+    pass
+
+
+def _check_new_account(name: str, email: str, password: str, role: str, roles: tuple[str, ...]) -> None:
+    if not 1 <= len(name.strip()) <= 200:
+        raise InvalidInput("name", "Name must be 1 to 200 characters")
+    if len(email) > 254 or not EMAIL.match(normalize_email(email)):
+        raise InvalidInput("email", "Email address is not valid")
+    if role not in roles:
+        raise InvalidInput("role", f"Role must be one of {', '.join(roles)}")
+    problem = password_problem(password)
+    if problem:
+        raise WeakPassword(problem)
+
+
+async def create_account(
+    *, name: str, email: str, password: str, role: str, confirmed: bool, roles: tuple[str, ...] = ROLES
+) -> User:
+    """Validate and store a new account (the password hashed with argon2id)."""
+    _check_new_account(name, email, password, role, roles)
+    password_hash = await hash_password(password)
+    try:
+        return await run_sync(
+            insert_user, name=name.strip(), email=email, role=role, password_hash=password_hash, confirmed=confirmed
+        )
+    except EmailTaken as exc:
+        raise EmailAlreadyRegistered("An account with this email already exists") from exc
+
+
+async def register(kit: AuthServices, *, name: str, email: str, password: str, role: str) -> User:
+    """Self-registration of a traveler or agency; the confirmation link is sent (logged for now)."""
+    user = await create_account(
+        name=name, email=email, password=password, role=role, confirmed=False, roles=SELF_REGISTERED_ROLES
+    )
+    log.info("registered user=%s role=%s", user.id, user.role)
+    send_confirmation(kit, user)
+    return user
+
+
+def send_confirmation(kit: AuthServices, user: User) -> None:
+    # Until the notification system exists the `account_registered` message is this log line.
+    token = kit.tokens.issue_purpose(
+        user.id, CONFIRM_PURPOSE, ttl_seconds=CONFIRM_TTL_SECONDS, extra={"email": user.email}
+    )
+    link = f"{kit.public_url.rstrip('/')}/confirm?token={token}"
+    notifications.info("account_registered to=%s confirm your email: %s", user.email, link)
+
+
+async def confirm_email(kit: AuthServices, *, token: str) -> User:
+    """Mark the account whose confirmation token this is confirmed (idempotent)."""
+    try:
+        claims = kit.tokens.verify_purpose(token, CONFIRM_PURPOSE)
+    except InvalidToken as exc:
+        raise InvalidConfirmationToken("The confirmation link is invalid or has expired") from exc
+    user = await run_sync(mark_confirmed, str(claims["sub"]))
+    if user is None or user.email != claims.get("email"):
+        raise InvalidConfirmationToken("The confirmation link is invalid or has expired")
+    return user
+
+
+async def change_password(kit: AuthServices, *, principal: Principal, current_password: str, new_password: str) -> int:
+    """Replace the caller's password; every other session is ended. Returns how many were ended."""
+    user = await _load_self(principal)
+    await _verify_current(kit, user, current_password)
+    problem = password_problem(new_password)
+    if problem:
+        raise WeakPassword(problem)
+    await run_sync(set_password_hash, user.id, await hash_password(new_password))
+    families = await run_sync(revoke_other_families, user.id, principal.session_id)
+    for family_id in families:
+        await kit.revocations.revoke_session(family_id, kit.tokens.ttl_seconds)
+    log.info("password changed user=%s sessions_ended=%d", user.id, len(families))
+    return len(families)
+
+
+async def _verify_current(kit: AuthServices, user: User, password: str) -> None:
+    # Throttled like login: a stolen access token must not become a password-guessing oracle.
+    await admit(kit, user.email)
+    if not await verify_password(user.password_hash, password):
+        raise InvalidCredentials("Current password is wrong")
+    await kit.throttle.succeeded(user.email)
+
+
+async def _load_self(principal: Principal) -> User:
+    user = await run_sync(find_user, principal.id)
+    if user is None:
+        raise Unauthenticated("The account no longer exists")
+    return user
+
+
+def may_read_user(principal: Principal | None, user_id: str) -> None:
+    """`me`/`_entities` rule: users read themselves; IT reads anyone."""
+    if principal is None:
+        raise Unauthenticated("Authentication required")
+    if principal.role != Role.IT and principal.id != user_id:
+        raise Forbidden("You may only read your own account")
+
+
+async def read_users(principal: Principal | None, user_ids: list[str]) -> list[User | DomainError]:
+    """Users by id in order, each one or the error refusing it (for a DataLoader)."""
+    found = await run_sync(find_users, list(set(user_ids)))
+    results: list[User | DomainError] = []
+    for user_id in user_ids:
+        try:
+            may_read_user(principal, user_id)
+            results.append(found.get(user_id) or NotFound(f"No user {user_id}"))
+        except DomainError as error:
+            results.append(error)
+    return results

@@ -1,0 +1,84 @@
+"""The public launch catalogue: one page of bookable launches, and the invalidation every change that
+the catalogue shows must trigger after it commits."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import col
+
+from models.agencies.tables import Agency, Rocket
+from models.base import utcnow
+from models.errors import ValidationFailed
+from models.launches.catalogue import (
+    MAX_PAGE,
+    CatalogueFilter,
+    CatalogueSort,
+    catalogue_query,
+    decode_cursor,
+    encode_cursor,
+)
+from models.launches.tables import Launch
+from models.store.cache import TagVersions
+from models.store.db import Database, SqlUnitOfWork
+
+log = logging.getLogger("astro.catalogue")
+CATALOGUE_TAG = "catalogue"
+
+
+async def invalidate_catalogue(tags: TagVersions) -> None:
+    """Make every cached catalogue response unreachable. Never raises: the change it follows is already
+    committed, and with the cache down there is nothing stale to serve anyway."""
+    try:
+        await tags.bump(CATALOGUE_TAG)
+    except Exception:
+        log.warning("catalogue cache invalidation failed", exc_info=True)
+
+
+def invalidate_catalogue_after_commit(uow: SqlUnitOfWork, tags: TagVersions | None) -> None:
+    """Bump the catalogue once `uow` commits (before the use case returns, so no client that saw the
+    mutation's answer can then read a catalogue from before it)."""
+    if tags is not None:
+        uow.after_commit(lambda: invalidate_catalogue(tags))
+
+
+@dataclass(frozen=True)
+class CataloguePage:
+    launches: list[Launch]
+    cursors: list[str]
+    has_next_page: bool
+    agencies: list[Agency]  # of each launch, same order (read in the same statement)
+    rockets: list[Rocket]
+
+
+async def catalogue_page(
+    db: Database,
+    *,
+    filters: CatalogueFilter,
+    sort: CatalogueSort = CatalogueSort.DATE,
+    descending: bool = False,
+    first: int = 20,
+    after: str | None = None,
+    now: datetime | None = None,
+) -> CataloguePage:
+    """Bookable launches (scheduled, confirmed or delayed, date in the future), keyset-paginated."""
+    if not 0 <= first <= MAX_PAGE:
+        raise ValidationFailed(f"`first` must be 0 to {MAX_PAGE}", field="first")
+    cursor = decode_cursor(after, sort, descending) if after else None
+    statement = catalogue_query(filters, sort, descending, cursor, first + 1, now or utcnow())
+    with_related = statement.add_columns(Agency, Rocket)
+    with_related = with_related.join(Agency, col(Agency.id) == col(Launch.agency_id))
+    with_related = with_related.join(Rocket, col(Rocket.id) == col(Launch.rocket_id))
+    async with db.read() as session:
+        rows = list((await session.execute(with_related)).all())
+    page = rows[:first]
+    cursors = [encode_cursor(sort, descending, launch) for launch, _, _ in page]
+    return CataloguePage(
+        launches=[launch for launch, _, _ in page],
+        cursors=cursors,
+        has_next_page=len(rows) > first,
+        agencies=[agency for _, agency, _ in page],
+        rockets=[rocket for _, _, rocket in page],
+    )

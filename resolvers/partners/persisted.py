@@ -1,0 +1,107 @@
+"""Trusted-document use cases: register a manifest, look documents up, count and report partner usage."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from models.errors import ValidationFailed
+from models.partners import persisted
+from models.partners.persisted import ClientDocument, ManifestOperation
+from models.store.db import Database, SqlUnitOfWork
+from resolvers.partners.clients import check_name
+
+log = logging.getLogger(__name__)
+
+# Checks one operation against the schema: (operation) -> problems (empty when it validates).
+DocumentValidator = Callable[[ManifestOperation], list[str]]
+
+
+class ManifestInvalid(ValidationFailed):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("The manifest was refused: " + "; ".join(problems), problems=len(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class RegisteredManifest:
+    name: str
+    operations: int
+
+
+async def register_manifest(
+    uow: SqlUnitOfWork, *, name: str, manifest: Any, validate: DocumentValidator, replace: bool = False
+) -> RegisteredManifest:
+    """Store every operation of an Apollo manifest under `name`, or none of them if any is invalid."""
+    check_name(name, "Manifest name")
+    operations, problems = persisted.parse_manifest(manifest)
+    for operation in operations:
+        problems += [f"{operation.name or operation.id}: {problem}" for problem in validate(operation)]
+    if problems:
+        raise ManifestInvalid(problems)
+    await persisted.store_manifest(uow.session, name, operations, replace=replace)
+    await uow.commit()
+    return RegisteredManifest(name, len(operations))
+
+
+async def client_document(uow: SqlUnitOfWork, *, client_id: str, document_id: str) -> ClientDocument | None:
+    return await persisted.client_document(uow.session, client_id, document_id)
+
+
+async def safelisted_body(uow: SqlUnitOfWork, *, document_id: str) -> str | None:
+    return await persisted.safelisted_body(uow.session, document_id)
+
+
+@dataclass(frozen=True)
+class OperationUsage:
+    document_id: str
+    operation_name: str | None
+    count: int
+
+
+async def usage_report(uow: SqlUnitOfWork, *, client_id: str, days: int) -> list[OperationUsage]:
+    since = datetime.now(UTC).date() - timedelta(days=max(0, days - 1))
+    rows = await persisted.usage_since(uow.session, client_id, since)
+    return [OperationUsage(*row) for row in rows]
+
+
+class UsageRecorder:
+    """Counts persisted operations per (client, document, day) in memory and adds them to PostgreSQL in one
+    statement every `flush_seconds`, so a partner request costs no extra write. Counts still in memory
+    when the process dies are lost; `close()` flushes on shutdown."""
+
+    def __init__(self, db: Database, *, flush_seconds: float) -> None:
+        self.db, self.flush_seconds = db, flush_seconds
+        self.counts: Counter[tuple[str, str, date]] = Counter()
+        self.last_flush = time.monotonic()
+        self.pending: asyncio.Task[None] | None = None
+
+    def record(self, client_id: str, document_id: str) -> None:
+        self.counts[(client_id, document_id, datetime.now(UTC).date())] += 1
+        due = time.monotonic() - self.last_flush >= self.flush_seconds
+        if due and (self.pending is None or self.pending.done()):
+            self.pending = asyncio.get_running_loop().create_task(self.flush())
+
+    async def flush(self) -> None:
+        counts, self.counts = self.counts, Counter()
+        self.last_flush = time.monotonic()
+        if not counts:
+            return
+        try:
+            async with self.db.unit_of_work() as uow:
+                await persisted.add_usage(uow.session, dict(counts))
+                await uow.commit()
+        except Exception:  # keep the counts for the next flush rather than lose them
+            log.exception("could not write partner usage counters; will retry")
+            self.counts.update(counts)
+
+    async def close(self) -> None:
+        if self.pending is not None:
+            await self.pending
+        await self.flush()
