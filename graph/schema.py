@@ -12,28 +12,43 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types.execution import ExecutionContext
 
-from graph.accounts import fields as auth
-from graph.agencies import types as agencies
-from graph.bookings import fields as bookings
-from graph.bookings import types as booking_types
+from graph.accounts import mutations as accounts_mutations
+from graph.accounts import queries as accounts_queries
+from graph.accounts.types import User
+from graph.agencies import mutations as agencies_mutations
+from graph.agencies import queries as agencies_queries
+from graph.agencies.types import Agency, Rocket
+from graph.bookings import mutations as bookings_mutations
+from graph.bookings import queries as bookings_queries
+from graph.bookings.types import Booking
 from graph.edge.limits import Limits, guard_extension
-from graph.launches import catalogue
-from graph.launches import mutations as launch_mutations
-from graph.launches import reports as launch_reports
-from graph.launches import types as launches
-from graph.partners import types as clients
-from graph.travelers import types as travelers
+from graph.launches import catalogue, reports
+from graph.launches import mutations as launches_mutations
+from graph.launches.types import Launch
+from graph.partners import mutations as partners_mutations
+from graph.partners import queries as partners_queries
+from graph.travelers import mutations as travelers_mutations
+from graph.travelers import queries as travelers_queries
+from graph.travelers.types import Traveler
 
-QUERIES: tuple[type, ...] = (auth.Query, agencies.Query, launch_reports.Query)
-MUTATIONS: tuple[type, ...] = (auth.Mutation, agencies.Mutation, launch_mutations.Mutation)
-TYPES: tuple[type, ...] = (auth.User, agencies.Agency, agencies.Rocket, launches.Launch)
-# Bookings, travelers and the public catalogue (engineer C).
-QUERIES += (catalogue.Query, bookings.Query, travelers.Query)
-MUTATIONS += (bookings.Mutation, travelers.Mutation)
-TYPES += (booking_types.Booking, travelers.Traveler)
-# Partner clients (engineer D).
-QUERIES += (clients.Query,)
-MUTATIONS += (clients.Mutation,)
+QUERIES: tuple[type, ...] = (
+    accounts_queries.Query,
+    agencies_queries.Query,
+    reports.Query,
+    catalogue.Query,
+    bookings_queries.Query,
+    travelers_queries.Query,
+    partners_queries.Query,
+)
+MUTATIONS: tuple[type, ...] = (
+    accounts_mutations.Mutation,
+    agencies_mutations.Mutation,
+    launches_mutations.Mutation,
+    bookings_mutations.Mutation,
+    travelers_mutations.Mutation,
+    partners_mutations.Mutation,
+)
+TYPES: tuple[type, ...] = (User, Agency, Rocket, Launch, Booking, Traveler)
 
 
 class AstroSchema(strawberry.federation.Schema):

@@ -13,7 +13,6 @@ from graph import loaders
 from models.agencies import tables as rows
 from models.agencies.tables import Destination as DestinationEnum
 from models.errors import Forbidden
-from resolvers.agencies import profiles as uc
 
 # Registers the model's enum as the GraphQL enum (strawberry.enum returns the same class).
 Destination = DestinationEnum
@@ -161,98 +160,3 @@ class RocketDeleted:
 
 def given(values: object) -> dict[str, Any]:
     return {name: value for name, value in vars(values).items() if value is not strawberry.UNSET}
-
-
-@strawberry.type
-class Query:
-    @strawberry.field(description="The calling agency's own profile (null until created). Agency users only.")
-    async def my_agency(self, info: Info) -> Agency | None:
-        principal = info.context.require_role(Role.AGENCY)
-        async with info.context.services.db.unit_of_work() as uow:
-            row = await uc.find_agency(uow, principal.id)
-            return Agency.from_row(row) if row else None
-
-    @strawberry.field(description="The calling agency's rockets, by name. Agency users only.")
-    async def my_rockets(self, info: Info, include_retired: bool = False) -> list[Rocket]:
-        principal = info.context.require_role(Role.AGENCY)
-        async with info.context.services.db.unit_of_work() as uow:
-            found = await uc.my_rockets(uow, principal=principal, include_retired=include_retired)
-            return [Rocket.from_row(row) for row in found]
-
-
-@strawberry.type
-class Mutation:
-    @strawberry.mutation(description="Create the calling agency user's profile (once).")
-    async def create_agency_profile(self, info: Info, input: AgencyProfileInput) -> Agency:
-        ctx = info.context
-        principal = ctx.require_role(Role.AGENCY)
-        async with ctx.services.db.unit_of_work() as uow:
-            row = await uc.create_agency_profile(
-                uow, principal=principal, values=vars(input), origin=ctx.origin("createAgencyProfile")
-            )
-        return Agency.from_row(row)
-
-    @strawberry.mutation(description="Update the calling agency's own profile.")
-    async def update_agency_profile(self, info: Info, input: AgencyProfileUpdate) -> Agency:
-        ctx = info.context
-        principal = ctx.require_role(Role.AGENCY)
-        async with ctx.services.db.unit_of_work() as uow:
-            row = await uc.update_agency_profile(
-                uow,
-                principal=principal,
-                values=given(input),
-                tags=ctx.services.tags,
-                origin=ctx.origin("updateAgencyProfile"),
-            )
-        return Agency.from_row(row)
-
-    @strawberry.mutation(description="Add a rocket to the calling agency's fleet.")
-    async def add_rocket(self, info: Info, input: RocketInput) -> Rocket:
-        ctx = info.context
-        principal = ctx.require_role(Role.AGENCY)
-        async with ctx.services.db.unit_of_work() as uow:
-            row = await uc.add_rocket(
-                uow,
-                principal=principal,
-                name=input.name,
-                capacity=input.capacity,
-                range_=input.range.value,
-                origin=ctx.origin("addRocket"),
-            )
-        return Rocket.from_row(row)
-
-    @strawberry.mutation(
-        description="Change one of the agency's rockets. Its unfinished launches follow the new capacity."
-    )
-    async def update_rocket(self, info: Info, id: strawberry.ID, input: RocketUpdate) -> Rocket:
-        ctx = info.context
-        principal = ctx.require_role(Role.AGENCY)
-        async with ctx.services.db.unit_of_work() as uow:
-            row = await uc.update_rocket(
-                uow,
-                principal=principal,
-                rocket_id=str(id),
-                name=input.name,
-                capacity=input.capacity,
-                range_=input.range.value if input.range else None,
-                tags=ctx.services.tags,
-                origin=ctx.origin("updateRocket"),
-            )
-        return Rocket.from_row(row)
-
-    @strawberry.mutation(
-        description="Delete one of the agency's rockets: refused (CONFLICT) while it has unfinished launches; "
-        "retired (kept) when finished launches refer to it."
-    )
-    async def delete_rocket(self, info: Info, id: strawberry.ID) -> RocketDeleted:
-        ctx = info.context
-        principal = ctx.require_role(Role.AGENCY)
-        async with ctx.services.db.unit_of_work() as uow:
-            retired = await uc.delete_rocket(
-                uow,
-                principal=principal,
-                rocket_id=str(id),
-                tags=ctx.services.tags,
-                origin=ctx.origin("deleteRocket"),
-            )
-        return RocketDeleted(rocket_id=id, retired=retired)

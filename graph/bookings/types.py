@@ -104,3 +104,9 @@ async def may_read_booking(info: Info, principal: Principal, booking: rows.Booki
         agency = await loaders.agencies(info.context).load(launch.agency_id) if launch else None
         return agency is not None and agency.user_id == principal.id
     return False
+
+
+@strawberry.input(description="A passenger to book a seat for.")
+class PassengerInput:
+    name: str = strawberry.field(description="Full name (1 to 200 characters).")
+    birth_date: date = strawberry.field(description="Birth date: 18 to 70 years old on the launch date.")

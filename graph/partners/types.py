@@ -6,14 +6,8 @@ from datetime import datetime
 from typing import Annotated, TypeAlias
 
 import strawberry
-from strawberry.types import Info
 
-from auth.principal import Role
-from graph.edge.permissions import allow
-from models.errors import ValidationFailed
 from models.partners import clients as rows
-from resolvers.partners import clients as uc
-from resolvers.partners import persisted
 
 
 @strawberry.type(description="A partner's machine client (OAuth 2.0 client credentials).")
@@ -93,86 +87,3 @@ RevokePartnerClientResult: TypeAlias = Annotated[
     PartnerClient | PartnerClientNotFound | PartnerClientRevoked,
     strawberry.union("RevokePartnerClientResult", description="The revoked client, or why not."),
 ]
-
-
-def _credentials(issued: uc.IssuedCredentials) -> PartnerClientCredentials:
-    return PartnerClientCredentials(client=PartnerClient.from_row(issued.client), client_secret=issued.secret)
-
-
-@strawberry.type
-class Query:
-    @strawberry.field(description="Partner clients (`it` only).", extensions=[allow(Role.IT)])
-    async def partner_clients(
-        self, info: Info, include_revoked: Annotated[bool, strawberry.argument(description="List revoked too.")] = False
-    ) -> list[PartnerClient]:
-        async with info.context.services.db.unit_of_work() as uow:
-            found = await uc.list_clients(uow, include_revoked=include_revoked)
-            return [PartnerClient.from_row(row) for row in found]  # rows expire when the unit of work ends
-
-    @strawberry.field(description="A client's persisted-operation usage (`it` only).", extensions=[allow(Role.IT)])
-    async def partner_client_usage(
-        self,
-        info: Info,
-        client_id: Annotated[strawberry.ID, strawberry.argument(description="The client.")],
-        days: Annotated[int, strawberry.argument(description="Period: the last N days (UTC), today included.")] = 30,
-    ) -> list[PartnerOperationUsage]:
-        async with info.context.services.db.unit_of_work() as uow:
-            found = await persisted.usage_report(uow, client_id=str(client_id), days=days)
-        return [
-            PartnerOperationUsage(document_id=f"sha256:{u.document_id}", operation_name=u.operation_name, count=u.count)
-            for u in found
-        ]
-
-
-@strawberry.type
-class Mutation:
-    @strawberry.mutation(description="Create a partner client (`it` only).", extensions=[allow(Role.IT)])
-    async def create_partner_client(self, info: Info, input: CreatePartnerClientInput) -> CreatePartnerClientResult:
-        ctx = info.context
-        try:
-            async with ctx.services.db.unit_of_work() as uow:
-                issued = await uc.create_client(
-                    uow,
-                    name=input.name,
-                    scopes=input.scopes,
-                    manifest=input.manifest,
-                    origin=ctx.origin("createPartnerClient"),
-                )
-                return _credentials(issued)
-        except uc.PartnerClientNameTaken as exc:
-            return PartnerClientNameTaken(message=exc.message)
-        except ValidationFailed as exc:
-            return PartnerClientInvalid(message=exc.message)
-
-    @strawberry.mutation(
-        description="Issue a new secret; the old one stops working (`it` only).", extensions=[allow(Role.IT)]
-    )
-    async def rotate_partner_client_secret(
-        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The client.")]
-    ) -> RotatePartnerClientSecretResult:
-        ctx = info.context
-        try:
-            async with ctx.services.db.unit_of_work() as uow:
-                issued = await uc.rotate_secret(uow, client_id=str(id), origin=ctx.origin("rotatePartnerClientSecret"))
-                return _credentials(issued)
-        except uc.PartnerClientNotFound as exc:
-            return PartnerClientNotFound(message=exc.message)
-        except uc.PartnerClientRevoked as exc:
-            return PartnerClientRevoked(message=exc.message)
-
-    @strawberry.mutation(
-        description="Revoke a client: its tokens and secret stop working at once (`it` only).",
-        extensions=[allow(Role.IT)],
-    )
-    async def revoke_partner_client(
-        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The client.")]
-    ) -> RevokePartnerClientResult:
-        ctx = info.context
-        try:
-            async with ctx.services.db.unit_of_work() as uow:
-                row = await uc.revoke_client(uow, client_id=str(id), origin=ctx.origin("revokePartnerClient"))
-                return PartnerClient.from_row(row)
-        except uc.PartnerClientNotFound as exc:
-            return PartnerClientNotFound(message=exc.message)
-        except uc.PartnerClientRevoked as exc:
-            return PartnerClientRevoked(message=exc.message)

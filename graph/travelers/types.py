@@ -13,7 +13,6 @@ from graph import loaders
 from models.errors import Forbidden
 from models.travelers import tables as rows
 from models.travelers.profiles import TravelerProfileInvalid
-from resolvers.travelers import profiles as uc
 
 
 def may_read_traveler(principal: Principal, traveler_user_id: str) -> bool:
@@ -150,34 +149,3 @@ def _graphql_name(name: str) -> str:
         return GRAPHQL_FIELD[name]
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
-
-
-@strawberry.type
-class Query:
-    @strawberry.field(description="The calling traveler's own profile (null until created). Travelers only.")
-    async def my_traveler_profile(self, info: Info) -> Traveler | None:
-        principal = info.context.require_role(Role.TRAVELER)
-        row = await uc.traveler_profile(info.context.services.db, user_id=principal.id)
-        return Traveler.from_row(row) if row else None
-
-
-@strawberry.type
-class Mutation:
-    @strawberry.mutation(description="Create the calling traveler's profile (once; CONFLICT after). Travelers only.")
-    async def create_traveler_profile(self, info: Info, input: TravelerProfileInput) -> TravelerProfileResult:
-        return await _save(info, "createTravelerProfile", uc.create_traveler_profile, profile_values(input))
-
-    @strawberry.mutation(description="Change the calling traveler's own profile. Travelers only.")
-    async def update_traveler_profile(self, info: Info, input: TravelerProfileUpdate) -> TravelerProfileResult:
-        return await _save(info, "updateTravelerProfile", uc.update_traveler_profile, profile_values(input))
-
-
-async def _save(info: Info, operation: str, use_case: Any, values: dict[str, Any]) -> TravelerProfileResult:
-    ctx = info.context
-    principal = ctx.require_role(Role.TRAVELER)
-    try:
-        async with ctx.services.db.unit_of_work() as uow:
-            row = await use_case(uow, principal=principal, values=values, origin=ctx.origin(operation))
-    except TravelerProfileInvalid as error:
-        return invalid(error)
-    return TravelerProfileSaved(traveler=Traveler.from_row(row))

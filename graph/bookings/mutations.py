@@ -1,38 +1,17 @@
-"""GraphQL of bookings: myBookings, bookSeats and cancelBooking (result unions)."""
+"""Booking mutations: bookSeats and cancelBooking (result unions)."""
 
 from __future__ import annotations
-
-from datetime import date
 
 import strawberry
 from strawberry.types import Info
 
 from auth.principal import Role
 from graph.bookings.results import BookingCancellation, BookSeatsResult, BookSeatsSuccess, CancelBookingResult, refusal
-from graph.bookings.types import Booking, BookingStatus, Refund
+from graph.bookings.types import Booking, PassengerInput, Refund
 from models.bookings.errors import BookingRefused
 from models.bookings.gateway import PaymentDeclined, PaymentFailed
 from models.bookings.rules import PassengerData
 from resolvers.bookings import book_seats as uc
-from resolvers.bookings import lookups as booking_lookups
-
-
-@strawberry.input(description="A passenger to book a seat for.")
-class PassengerInput:
-    name: str = strawberry.field(description="Full name (1 to 200 characters).")
-    birth_date: date = strawberry.field(description="Birth date: 18 to 70 years old on the launch date.")
-
-
-@strawberry.type
-class Query:
-    @strawberry.field(
-        description="The calling traveler's bookings, newest first, each with its launch's current status "
-        "and status history. Travelers only."
-    )
-    async def my_bookings(self, info: Info, status: BookingStatus | None = None) -> list[Booking]:
-        principal = info.context.require_role(Role.TRAVELER)
-        found = await booking_lookups.bookings_of_user(info.context.services.db, user_id=principal.id, status=status)
-        return [Booking.from_row(row) for row in found]
 
 
 @strawberry.type

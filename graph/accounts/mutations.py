@@ -1,8 +1,6 @@
-"""Authentication fields: `me`, and register / confirmEmail / login / refreshToken / logout / changePassword.
+"""Account mutations: register, confirmEmail, login, refreshToken, logout, changePassword.
 
-Expected failures of input are result-union members; credential and session failures are errors with a
-stable code (`INVALID_CREDENTIALS`, `RATE_LIMITED` with `retryAfter`, `UNAUTHENTICATED`).
-"""
+Expected input failures are result-union members; credential and session failures are errors with a code."""
 
 from __future__ import annotations
 
@@ -23,21 +21,11 @@ from graph.accounts.types import (
     RegistrationRole,
     User,
     WeakPassword,
-    load_user,
 )
 from graph.edge.permissions import IsAuthenticated
 from resolvers.accounts import sessions
 from resolvers.accounts import users as accounts
 from resolvers.accounts.sessions import access_token_for
-
-__all__ = ["Mutation", "Query", "User"]
-
-
-@strawberry.type
-class Query:
-    @strawberry.field(description="The signed-in user.", permission_classes=[IsAuthenticated])
-    async def me(self, info: Info) -> User:
-        return User.from_record(await load_user(info, info.context.principal.id))
 
 
 @strawberry.type
