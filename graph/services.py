@@ -47,9 +47,10 @@ class Services:
     def build(cls, settings: Settings) -> Services:
         if not settings.database_url or not settings.mongodb_url:
             raise RuntimeError("DATABASE_URL and MONGODB_URL must be set (the `astro` command sets them)")
-        db = Database(settings.database_url, pool_size=settings.db_pool_size)
-        mongo.connect(settings.mongodb_url, settings.mongodb_db)
         cache = build_cache(settings.redis_url, settings.cache_namespace)
+        tags = TagVersions(cache)
+        db = Database(settings.database_url, tags=tags, pool_size=settings.db_pool_size)
+        mongo.connect(settings.mongodb_url, settings.mongodb_db)
         tokens = TokenService(
             settings.jwt_keys,
             settings.jwt_active_kid,
@@ -73,7 +74,7 @@ class Services:
                 public_url=settings.public_url,
             ),
             payments=SimulatedGateway(),
-            tags=TagVersions(cache),
+            tags=tags,
             apq=PersistedQueryStore(cache, ttl_seconds=settings.apq_ttl_seconds),
             trusted=TrustedDocuments(db),
             rate_limiter=RateLimiter(

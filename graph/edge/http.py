@@ -38,8 +38,8 @@ from graph.edge.protocol import (
     query_params,
     read_body,
 )
-from graph.edge.response_cache import PUBLIC as PUBLIC_HEADERS
 from graph.services import Services
+from models.launches.catalogue_cache import PUBLIC_HEADERS
 
 APQ_MISS = orjson.dumps(
     {"errors": [{"message": "PersistedQueryNotFound", "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"}}]}

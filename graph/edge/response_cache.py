@@ -1,5 +1,6 @@
 """Whole-response cache for anonymous public queries (the launch catalogue), in front of GraphQL execution.
 
+The contract (public root fields, tag, lifetimes, headers) is models/launches/catalogue_cache.py.
 Cacheable: a request without an Authorization header whose operation is a query selecting only public
 root fields (`launches`, `__typename`). Its key is SHA-256 of (query text, canonical variables,
 operation name); the stored entry starts with the version of the "catalogue" tag it was built under
@@ -30,18 +31,16 @@ from aiocache.base import BaseCache
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
 
+from models.launches.catalogue_cache import ANONYMOUS_HEADERS as ANONYMOUS
+from models.launches.catalogue_cache import PRIVATE_HEADERS as PRIVATE
+from models.launches.catalogue_cache import PUBLIC_HEADERS as PUBLIC
+from models.launches.catalogue_cache import PUBLIC_ROOT_FIELDS, STORE_SECONDS, TAG
+
 log = logging.getLogger("astro.response_cache")
 
-PUBLIC_ROOT_FIELDS = frozenset({"launches", "__typename"})
-TAG = "catalogue"
-STORE_SECONDS = 60
-PUBLIC_MAX_AGE = 5
 CACHE_DEADLINE = 0.25  # seconds for any one cache call
 BACKOFF_SECONDS = 5.0
 MAX_TOKENS = 2000  # a catalogue query is far smaller; anything bigger is simply not cached
-PUBLIC = {"Cache-Control": f"public, max-age={PUBLIC_MAX_AGE}", "Vary": "Authorization, Accept"}
-PRIVATE = {"Cache-Control": "private, no-store"}
-ANONYMOUS = {"Cache-Control": "no-store"}
 
 
 class OperationLike(Protocol):

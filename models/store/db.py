@@ -8,6 +8,9 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from models.launches import catalogue_cache
+from models.store.cache import TagVersions
+
 
 def async_url(url: str) -> str:
     """Accept the standard `postgresql://` form and select the asyncpg driver."""
@@ -20,7 +23,8 @@ def async_url(url: str) -> str:
 class Database:
     """One pooled engine per process; sessions come from units of work."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(self, url: str, *, tags: TagVersions, pool_size: int = 10, echo: bool = False) -> None:
+        self.tags = tags  # the cache tags a committed change invalidates (never optional: no stale catalogue)
         self.engine: AsyncEngine = create_async_engine(
             async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False, echo=echo
         )
@@ -29,7 +33,7 @@ class Database:
         self._reads = async_sessionmaker(reads, expire_on_commit=False)
 
     def unit_of_work(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.sessions)
+        return SqlUnitOfWork(self.sessions, self.tags)
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -53,8 +57,9 @@ class SqlUnitOfWork:
     `after_commit` callbacks (cache invalidation, for instance) run once the commit succeeded.
     """
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], tags: TagVersions) -> None:
         self._sessions = sessions
+        self._tags = tags
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
         self.session: AsyncSession
 
@@ -68,6 +73,12 @@ class SqlUnitOfWork:
         # close() returns the connection to the pool, which rolls back anything uncommitted, without
         # expiring the rows already loaded: read-only use cases can hand them out after the block.
         await self.session.close()
+
+    def invalidate_catalogue(self) -> None:
+        """Bump the public catalogue's cache tag once this transaction commits (before the use case
+        returns, so no client that saw the mutation's answer can then read a catalogue from before it)."""
+        tags = self._tags
+        self.after_commit(lambda: catalogue_cache.invalidate(tags))
 
     def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
         self._after_commit.append(callback)

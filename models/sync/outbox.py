@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from models.base import created_field, id_field, time_field
+from models.sync.events import Aggregate, Event
 
 
 class OutboxEvent(SQLModel, table=True):
@@ -43,8 +44,8 @@ class Origin:
 def record_event(
     session: AsyncSession,
     origin: Origin,
-    event_type: str,
-    aggregate: tuple[str, str],
+    event_type: Event,
+    aggregate: tuple[Aggregate, str],
     payload: dict[str, Any],
 ) -> OutboxEvent:
     """Append a domain event to the caller's transaction (never commits)."""

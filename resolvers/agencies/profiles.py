@@ -21,8 +21,8 @@ from models.errors import Conflict, Forbidden, NotFound
 from models.launches.tables import FINAL, Launch
 from models.store.cache import TagVersions
 from models.store.db import SqlUnitOfWork
+from models.sync.events import Aggregate, Event
 from models.sync.outbox import Origin, record_event
-from resolvers.launches.catalogue import invalidate_catalogue_after_commit
 
 
 def require_agency_user(principal: Principal) -> None:
@@ -52,7 +52,9 @@ async def create_agency_profile(
         raise Conflict("This user already has an agency profile; update it instead")
     agency = Agency(user_id=principal.id, **clean_profile(values, partial=False))
     uow.session.add(agency)
-    record_event(uow.session, origin, "agency_created", ("Agency", agency.id), {"legal_name": agency.legal_name})
+    record_event(
+        uow.session, origin, Event.AGENCY_CREATED, (Aggregate.AGENCY, agency.id), {"legal_name": agency.legal_name}
+    )
     try:
         await uow.commit()
     except IntegrityError as exc:  # a concurrent create of the same user's profile
@@ -68,8 +70,8 @@ async def update_agency_profile(
     for name, value in changes.items():
         setattr(agency, name, value)
     agency.updated_at = utcnow()
-    record_event(uow.session, origin, "agency_updated", ("Agency", agency.id), {"fields": sorted(changes)})
-    invalidate_catalogue_after_commit(uow, tags)  # the catalogue shows the agency's name
+    record_event(uow.session, origin, Event.AGENCY_UPDATED, (Aggregate.AGENCY, agency.id), {"fields": sorted(changes)})
+    uow.invalidate_catalogue()  # the catalogue shows the agency's name
     await uow.commit()
     return agency
 
@@ -100,7 +102,7 @@ async def add_rocket(
     check_rocket_terms(name=name, capacity=capacity, range_=range_)
     rocket = Rocket(agency_id=agency.id, name=name.strip(), capacity=capacity, range=range_)
     uow.session.add(rocket)
-    record_event(uow.session, origin, "rocket_added", ("Rocket", rocket.id), {"agency_id": agency.id})
+    record_event(uow.session, origin, Event.ROCKET_ADDED, (Aggregate.ROCKET, rocket.id), {"agency_id": agency.id})
     await _commit_unique_name(uow)
     return rocket
 
@@ -136,8 +138,10 @@ async def update_rocket(
         await uow.session.execute(
             update(Launch).where(col(Launch.id).in_([launch.id for launch in launches])).values(capacity=capacity)
         )
-    record_event(uow.session, origin, "rocket_updated", ("Rocket", rocket.id), {"capacity": rocket.capacity})
-    invalidate_catalogue_after_commit(uow, tags)
+    record_event(
+        uow.session, origin, Event.ROCKET_UPDATED, (Aggregate.ROCKET, rocket.id), {"capacity": rocket.capacity}
+    )
+    uow.invalidate_catalogue()
     await _commit_unique_name(uow)
     return rocket
 
@@ -188,8 +192,8 @@ async def delete_rocket(
         rocket.deleted_at = now or utcnow()
     else:
         await uow.session.execute(delete(Rocket).where(col(Rocket.id) == rocket.id))
-    event = "rocket_retired" if retired else "rocket_deleted"
-    record_event(uow.session, origin, event, ("Rocket", rocket.id), {"agency_id": agency.id})
-    invalidate_catalogue_after_commit(uow, tags)
+    event = Event.ROCKET_RETIRED if retired else Event.ROCKET_DELETED
+    record_event(uow.session, origin, event, (Aggregate.ROCKET, rocket.id), {"agency_id": agency.id})
+    uow.invalidate_catalogue()
     await uow.commit()
     return retired

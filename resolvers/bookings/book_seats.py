@@ -30,10 +30,10 @@ from models.launches.catalogue import BOOKABLE_STATUSES
 from models.launches.tables import Launch
 from models.store.cache import TagVersions
 from models.store.db import SqlUnitOfWork
+from models.sync.events import Aggregate, Event
 from models.sync.outbox import Origin, record_event
 from models.travelers.tables import Traveler
 from resolvers.bookings.cancel_booking import BookingCanceled, cancel_booking, cancel_launch_bookings
-from resolvers.launches.catalogue import invalidate_catalogue_after_commit
 
 __all__ = ["BookingCanceled", "BookingConfirmed", "book_seats", "cancel_booking", "cancel_launch_bookings"]
 
@@ -79,8 +79,8 @@ async def book_seats(
     await uow.session.flush()  # the idempotency key's unique index speaks before any money moves
     charge_id = await gateway.charge(token=payment_token, amount=booking.amount, reference=booking.id)
     uow.session.add(Payment(booking_id=booking.id, amount=booking.amount, gateway_reference=charge_id, created_at=now))
-    record_event(uow.session, origin, "booking_confirmed", ("booking", booking.id), _event(booking, launch))
-    invalidate_catalogue_after_commit(uow, tags)
+    record_event(uow.session, origin, Event.BOOKING_CONFIRMED, (Aggregate.BOOKING, booking.id), _event(booking, launch))
+    uow.invalidate_catalogue()
     await _commit_or_refund(uow, gateway, charge_id, booking)
     return BookingConfirmed(booking)
 

@@ -27,9 +27,9 @@ from models.errors import NotFound
 from models.launches.tables import Launch
 from models.store.cache import TagVersions
 from models.store.db import SqlUnitOfWork
+from models.sync.events import Aggregate, Event
 from models.sync.outbox import Origin, record_event
 from models.travelers.tables import Traveler
-from resolvers.launches.catalogue import invalidate_catalogue_after_commit
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ async def cancel_booking(
         refund = await _refund(uow, booking, payment, ratio, gateway, origin, now)
         await _release(uow, launch, booking.seats)
     _mark_canceled(uow, booking, launch, refund, origin, now, reason="traveler_canceled")
-    invalidate_catalogue_after_commit(uow, tags)
+    uow.invalidate_catalogue()
     await uow.commit()
     return BookingCanceled(booking, refund)
 
@@ -130,7 +130,7 @@ async def _refund(
     refund.created_at = now
     uow.session.add(refund)
     payload = {"refund_id": refund.id, "booking_id": booking.id, "amount": str(amount), "ratio": str(ratio)}
-    record_event(uow.session, origin, "refund_issued", ("booking", booking.id), payload)
+    record_event(uow.session, origin, Event.REFUND_ISSUED, (Aggregate.BOOKING, booking.id), payload)
     return refund
 
 
@@ -168,4 +168,4 @@ def _mark_canceled(
         "refund_amount": str(refund.amount if refund else rules.NO_REFUND),
         "reason": reason,
     }
-    record_event(uow.session, origin, "booking_canceled", ("booking", booking.id), payload)
+    record_event(uow.session, origin, Event.BOOKING_CANCELED, (Aggregate.BOOKING, booking.id), payload)

@@ -21,27 +21,9 @@ from models.launches.catalogue import (
     encode_cursor,
 )
 from models.launches.tables import Launch
-from models.store.cache import TagVersions
-from models.store.db import Database, SqlUnitOfWork
+from models.store.db import Database
 
 log = logging.getLogger("astro.catalogue")
-CATALOGUE_TAG = "catalogue"
-
-
-async def invalidate_catalogue(tags: TagVersions) -> None:
-    """Make every cached catalogue response unreachable. Never raises: the change it follows is already
-    committed, and with the cache down there is nothing stale to serve anyway."""
-    try:
-        await tags.bump(CATALOGUE_TAG)
-    except Exception:
-        log.warning("catalogue cache invalidation failed", exc_info=True)
-
-
-def invalidate_catalogue_after_commit(uow: SqlUnitOfWork, tags: TagVersions | None) -> None:
-    """Bump the catalogue once `uow` commits (before the use case returns, so no client that saw the
-    mutation's answer can then read a catalogue from before it)."""
-    if tags is not None:
-        uow.after_commit(lambda: invalidate_catalogue(tags))
 
 
 @dataclass(frozen=True)

@@ -32,10 +32,10 @@ from models.launches.tables import (
 )
 from models.store.cache import TagVersions
 from models.store.db import SqlUnitOfWork
+from models.sync.events import Aggregate, Event
 from models.sync.outbox import Origin, record_event
 from resolvers.agencies.profiles import my_agency, owned_rocket
 from resolvers.bookings.cancel_booking import cancel_launch_bookings
-from resolvers.launches.catalogue import invalidate_catalogue_after_commit
 
 
 @dataclass(frozen=True)
@@ -113,8 +113,8 @@ async def schedule_launch(
     uow.session.add(
         LaunchStatusChange(launch_id=launch.id, to_status=launch.status, changed_at=now, changed_by=principal.id)
     )
-    record_event(uow.session, origin, "launch_scheduled", ("Launch", launch.id), _event_payload(launch))
-    invalidate_catalogue_after_commit(uow, tags)
+    record_event(uow.session, origin, Event.LAUNCH_SCHEDULED, (Aggregate.LAUNCH, launch.id), _event_payload(launch))
+    uow.invalidate_catalogue()
     await uow.commit()
     return launch
 
@@ -146,8 +146,10 @@ async def update_launch(
         raise Conflict(f"A {launch.status} launch can no longer be edited", currentStatus=launch.status)
     changed = await _apply_edit(uow, agency, launch, edit)
     launch.updated_at = now or utcnow()
-    record_event(uow.session, origin, "launch_updated", ("Launch", launch.id), _event_payload(launch, fields=changed))
-    invalidate_catalogue_after_commit(uow, tags)
+    record_event(
+        uow.session, origin, Event.LAUNCH_UPDATED, (Aggregate.LAUNCH, launch.id), _event_payload(launch, fields=changed)
+    )
+    uow.invalidate_catalogue()
     await uow.commit()
     return launch
 
@@ -201,8 +203,8 @@ async def move_launch(
     payload = _event_payload(launch, previous_status=change.from_status, reason=reason)
     if new_date is not None:
         payload["previous_launch_at"] = previous_date.isoformat()
-    record_event(uow.session, origin, f"launch_{target}", ("Launch", launch.id), payload)
-    invalidate_catalogue_after_commit(uow, tags)
+    record_event(uow.session, origin, Event.launch_moved_to(target), (Aggregate.LAUNCH, launch.id), payload)
+    uow.invalidate_catalogue()
     await uow.commit()
     return Moved(launch=launch, change=change, canceled_bookings=canceled)
 

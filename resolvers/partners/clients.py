@@ -17,6 +17,7 @@ from models.errors import Conflict, NotFound, ValidationFailed
 from models.partners.clients import PartnerClient, find_client, find_client_by_name, new_secret, unknown_scopes
 from models.partners.clients import list_clients as _list_clients
 from models.store.db import SqlUnitOfWork
+from models.sync.events import Aggregate, Event
 from models.sync.outbox import Origin, record_event
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -64,7 +65,7 @@ async def create_client(
     client.set_secret(secret)
     uow.session.add(client)
     payload = {"name": name, "scopes": client.scopes, "manifest": client.manifest}
-    record_event(uow.session, origin, "partner_client_created", ("PartnerClient", client.id), payload)
+    record_event(uow.session, origin, Event.PARTNER_CLIENT_CREATED, (Aggregate.PARTNER_CLIENT, client.id), payload)
     try:
         await uow.commit()
     except IntegrityError as exc:  # a concurrent create with the same name
@@ -91,7 +92,7 @@ async def rotate_secret(uow: SqlUnitOfWork, *, client_id: str, origin: Origin) -
     secret = new_secret()
     client.set_secret(secret)
     client.secret_rotated_at = utcnow()
-    record_event(uow.session, origin, "partner_client_secret_rotated", ("PartnerClient", client.id), {})
+    record_event(uow.session, origin, Event.PARTNER_CLIENT_SECRET_ROTATED, (Aggregate.PARTNER_CLIENT, client.id), {})
     await uow.commit()
     return IssuedCredentials(client, secret)
 
@@ -99,7 +100,9 @@ async def rotate_secret(uow: SqlUnitOfWork, *, client_id: str, origin: Origin) -
 async def revoke_client(uow: SqlUnitOfWork, *, client_id: str, origin: Origin) -> PartnerClient:
     client = await _active_client(uow, client_id)
     client.revoked_at = utcnow()
-    record_event(uow.session, origin, "partner_client_revoked", ("PartnerClient", client.id), {"name": client.name})
+    record_event(
+        uow.session, origin, Event.PARTNER_CLIENT_REVOKED, (Aggregate.PARTNER_CLIENT, client.id), {"name": client.name}
+    )
     await uow.commit()
     return client
 

@@ -15,6 +15,7 @@ from models.bookings.rules import is_vip
 from models.bookings.tables import Booking, BookingStatus
 from models.errors import Conflict, NotFound
 from models.store.db import Database, SqlUnitOfWork
+from models.sync.events import Aggregate, Event
 from models.sync.outbox import Origin, record_event
 from models.travelers.profiles import clean_profile
 from models.travelers.tables import Traveler
@@ -30,7 +31,13 @@ async def create_traveler_profile(
     if await _profile_of(uow, principal.id) is not None:
         raise Conflict("You already have a traveler profile; update it instead")
     uow.session.add(traveler)
-    record_event(uow.session, origin, "traveler_profile_created", ("traveler", traveler.id), _event(traveler, cleaned))
+    record_event(
+        uow.session,
+        origin,
+        Event.TRAVELER_PROFILE_CREATED,
+        (Aggregate.TRAVELER, traveler.id),
+        _event(traveler, cleaned),
+    )
     try:
         await uow.commit()
     except IntegrityError as exc:  # the same user creating twice at once: the unique user_id decides
@@ -49,7 +56,13 @@ async def update_traveler_profile(
     for name, value in cleaned.items():
         setattr(traveler, name, value)
     traveler.updated_at = now or utcnow()
-    record_event(uow.session, origin, "traveler_profile_updated", ("traveler", traveler.id), _event(traveler, cleaned))
+    record_event(
+        uow.session,
+        origin,
+        Event.TRAVELER_PROFILE_UPDATED,
+        (Aggregate.TRAVELER, traveler.id),
+        _event(traveler, cleaned),
+    )
     await uow.commit()
     return traveler
 

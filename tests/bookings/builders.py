@@ -15,10 +15,10 @@ from models.agencies.tables import Agency, Rocket
 from models.base import utcnow
 from models.bookings.rules import PassengerData
 from models.ids import new_id
+from models.launches import catalogue_cache
 from models.launches.tables import Launch
 from models.sync.outbox import Origin
 from models.travelers.tables import Traveler
-from resolvers.launches.catalogue import invalidate_catalogue
 
 ORIGIN = Origin(operation="test", actor="test", request_id="test")
 
@@ -75,7 +75,7 @@ async def make_launch(
     async with services.db.unit_of_work() as uow:
         uow.session.add(launch)
         await uow.commit()
-    await invalidate_catalogue(services.tags)  # as the launch use cases do: the catalogue shows it at once
+    await catalogue_cache.invalidate(services.tags)  # as the launch use cases do: the catalogue shows it at once
     return launch
 
 

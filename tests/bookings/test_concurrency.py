@@ -22,9 +22,9 @@ RACERS, TRIALS, LAST_SEATS = 200, 20, 5
 
 
 @pytest.fixture
-async def wide_db(settings: Any) -> AsyncIterator[Database]:
+async def wide_db(settings: Any, services: Any) -> AsyncIterator[Database]:
     """Its own engine with a bigger pool (up to 2 x 15 connections), so the racers really run at once."""
-    db = Database(settings.database_url, pool_size=15)
+    db = Database(settings.database_url, tags=services.tags, pool_size=15)
     yield db
     await db.dispose()
 

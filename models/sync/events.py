@@ -1,0 +1,45 @@
+"""Names of domain events and of the aggregates they are about: the outbox's vocabulary, in one place.
+
+Consumers of the outbox filter on these values, so they never change once written."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Aggregate(StrEnum):
+    AGENCY = "Agency"
+    ROCKET = "Rocket"
+    LAUNCH = "Launch"
+    BOOKING = "Booking"
+    TRAVELER = "Traveler"
+    PARTNER_CLIENT = "PartnerClient"
+
+
+class Event(StrEnum):
+    AGENCY_CREATED = "agency_created"
+    AGENCY_UPDATED = "agency_updated"
+    ROCKET_ADDED = "rocket_added"
+    ROCKET_UPDATED = "rocket_updated"
+    ROCKET_RETIRED = "rocket_retired"
+    ROCKET_DELETED = "rocket_deleted"
+    LAUNCH_SCHEDULED = "launch_scheduled"
+    LAUNCH_UPDATED = "launch_updated"
+    LAUNCH_CONFIRMED = "launch_confirmed"
+    LAUNCH_DELAYED = "launch_delayed"
+    LAUNCH_ABORTED = "launch_aborted"
+    LAUNCH_LAUNCHED = "launch_launched"
+    LAUNCH_FAILED = "launch_failed"
+    BOOKING_CONFIRMED = "booking_confirmed"
+    BOOKING_CANCELED = "booking_canceled"
+    REFUND_ISSUED = "refund_issued"
+    TRAVELER_PROFILE_CREATED = "traveler_profile_created"
+    TRAVELER_PROFILE_UPDATED = "traveler_profile_updated"
+    PARTNER_CLIENT_CREATED = "partner_client_created"
+    PARTNER_CLIENT_SECRET_ROTATED = "partner_client_secret_rotated"  # noqa: S105 - an event name
+    PARTNER_CLIENT_REVOKED = "partner_client_revoked"
+
+    @classmethod
+    def launch_moved_to(cls, status: str) -> Event:
+        """The event of a launch's move into `status` (confirmed, delayed, aborted, launched, failed)."""
+        return cls(f"launch_{status}")
