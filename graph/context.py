@@ -6,11 +6,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
+from strawberry.types import Info
 
 from auth.principal import Principal
 from graph.services import Services
 from models.errors import Forbidden, Unauthenticated
 from models.sync.outbox import Origin
+from resolvers.request import RequestBundle
 
 
 @dataclass
@@ -34,6 +36,10 @@ class Context:
         if principal.role not in roles:
             raise Forbidden(f"This operation is for {', '.join(roles)} users")
         return principal
+
+    def bundle(self, info: Info) -> RequestBundle:
+        """What the use case behind the field `info` needs: the caller, the change's origin, the services."""
+        return self.services.bundle(self.principal, self.origin(info.field_name))
 
     def origin(self, operation: str) -> Origin:
         """Stamp for outbox events and log entries: this operation, this caller, this request."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from aiocache.base import BaseCache
 
 from auth.authenticate import Authenticator
+from auth.principal import Principal
 from auth.revocation import RevocationList
 from auth.throttle import LoginThrottle
 from auth.tokens import TokenService
@@ -21,8 +22,10 @@ from models.bookings.gateway import PaymentGateway, SimulatedGateway
 from models.store import mongo
 from models.store.cache import TagVersions, build_cache
 from models.store.db import Database
+from models.sync.outbox import Origin
 from resolvers.accounts.sessions import AuthServices
 from resolvers.partners.persisted import UsageRecorder
+from resolvers.request import RequestBundle
 
 
 @dataclass
@@ -87,6 +90,10 @@ class Services:
             oauth=TokenServer(tokens),
             response_cache=bench_routes.response_cache(cache, settings),
         )
+
+    def bundle(self, principal: Principal | None, origin: Origin) -> RequestBundle:
+        """What a use case needs to serve one call: the caller, the change's origin and these services."""
+        return RequestBundle(principal=principal, origin=origin, db=self.db, payments=self.payments, auth=self.auth)
 
     async def close(self) -> None:
         await self.usage.close()

@@ -106,23 +106,16 @@ def _passengers(key: str, seats: int) -> list[PassengerData]:
 
 async def _book(services: Services, key: str, user: Any, launch: Launch, seats: int, cancel: bool) -> str:
     principal = Principal(id=user.id, role=Role.TRAVELER, email_confirmed=True)
-    async with services.db.unit_of_work() as uow:
-        booked = await book_seats(
-            uow,
-            principal=principal,
-            launch_id=launch.id,
-            passengers=_passengers(key, seats),
-            payment_token="tok_success",  # noqa: S106 - the simulated gateway's test token
-            idempotency_key=f"seed-{launch.id}-{key}",
-            gateway=services.payments,
-            origin=ORIGIN,
-            tags=services.tags,
-        )
+    call = services.bundle(principal, ORIGIN)
+    booked = await book_seats(
+        call,
+        launch_id=launch.id,
+        passengers=_passengers(key, seats),
+        payment_token="tok_success",  # noqa: S106 - the simulated gateway's test token
+        idempotency_key=f"seed-{launch.id}-{key}",
+    )
     if cancel:
-        async with services.db.unit_of_work() as uow:
-            await cancel_booking(
-                uow, principal=principal, booking_id=booked.booking.id, gateway=services.payments, origin=ORIGIN
-            )
+        await cancel_booking(call, booking_id=booked.booking.id)
     return booked.booking.id
 
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, TypeAlias
+from typing import Annotated, TypeAlias
 
 import strawberry
 
 from graph.bookings.types import Booking, Refund
+from graph.edge.refusals import refusal_of
 from graph.launches.types import LaunchStatus
 from models.bookings import errors as refusals
 from models.bookings import gateway as payments
 from models.bookings import rules
-from models.errors import DomainError
 
 
 @strawberry.interface(description="Why a booking or cancellation was refused. Nothing was charged or changed.")
@@ -36,28 +35,44 @@ class BookingCancellation:
     refund: Refund | None = strawberry.field(description="The refund paid; null when none was due.")
 
 
+@refusal_of(refusals.EmailNotConfirmed)
 @strawberry.type(description="Confirm your email address before booking.")
 class EmailNotConfirmed(BookingRefusal):
     pass
 
 
+@refusal_of(refusals.TravelerProfileRequired)
 @strawberry.type(description="Create your traveler profile (createTravelerProfile) before booking.")
 class TravelerProfileRequired(BookingRefusal):
     pass
 
 
+@refusal_of(
+    refusals.LaunchNotBookable,
+    lambda e: LaunchNotBookable(message=e.message, launch_status=LaunchStatus(e.status), launch_at=e.launch_at),
+)
 @strawberry.type(description="The launch does not sell seats: not scheduled/confirmed/delayed, or its date passed.")
 class LaunchNotBookable(BookingRefusal):
     launch_status: LaunchStatus = strawberry.field(description="The launch's current status.")
     launch_at: datetime = strawberry.field(description="The launch date (UTC).")
 
 
+@refusal_of(
+    refusals.NotEnoughSeats,
+    lambda e: NotEnoughSeats(message=e.message, requested=e.requested, seats_available=e.available),
+)
 @strawberry.type(description="Fewer seats are left than requested.")
 class NotEnoughSeats(BookingRefusal):
     requested: int = strawberry.field(description="Seats requested.")
     seats_available: int = strawberry.field(description="Seats left on the launch.")
 
 
+@refusal_of(
+    refusals.SeatLimitExceeded,
+    lambda e: SeatLimitExceeded(
+        message=e.message, limit=e.limit, already_booked=e.already_booked, requested=e.requested, vip=e.vip
+    ),
+)
 @strawberry.type(description="A traveler holds at most 4 seats on a launch (6 for a VIP).")
 class SeatLimitExceeded(BookingRefusal):
     limit: int = strawberry.field(description="The traveler's limit on this launch.")
@@ -66,6 +81,17 @@ class SeatLimitExceeded(BookingRefusal):
     vip: bool = strawberry.field(description="Whether the traveler is a VIP.")
 
 
+@refusal_of(
+    refusals.PassengerAgeOutOfRange,
+    lambda e: PassengerAgeOutOfRange(
+        message=e.message,
+        passenger_index=e.index,
+        passenger_name=e.passenger.name,
+        age_on_launch_date=e.age,
+        minimum_age=rules.MIN_AGE,
+        maximum_age=rules.MAX_AGE,
+    ),
+)
 @strawberry.type(description="Every passenger must be 18 to 70 years old on the launch date.")
 class PassengerAgeOutOfRange(BookingRefusal):
     passenger_index: int = strawberry.field(description="Position of the passenger in the input (from 0).")
@@ -75,26 +101,40 @@ class PassengerAgeOutOfRange(BookingRefusal):
     maximum_age: int = strawberry.field(description="70.")
 
 
+@refusal_of(
+    payments.PaymentDeclined,
+    lambda e: PaymentDeclined(message=e.message, reason=e.reason),
+)
 @strawberry.type(description="The payment was declined by the card issuer: nothing was reserved or charged.")
 class PaymentDeclined(BookingRefusal):
     reason: str = strawberry.field(description="Decline code (card_declined, insufficient_funds, invalid_token).")
 
 
+@refusal_of(
+    payments.PaymentFailed,
+    lambda e: PaymentFailed(message=e.message, reason=e.reason),
+)
 @strawberry.type(description="The payment gateway failed (e.g. timed out): nothing was reserved, charged or refunded.")
 class PaymentFailed(BookingRefusal):
     reason: str = strawberry.field(description="What went wrong.")
 
 
+@refusal_of(refusals.IdempotencyKeyReused)
 @strawberry.type(description="This idempotency key was used with a different launch or passengers.")
 class IdempotencyKeyReused(BookingRefusal):
     pass
 
 
+@refusal_of(refusals.BookingAlreadyCanceled)
 @strawberry.type(description="The booking is already canceled.")
 class BookingAlreadyCanceled(BookingRefusal):
     pass
 
 
+@refusal_of(
+    refusals.CancellationClosed,
+    lambda e: CancellationClosed(message=e.message, launch_status=LaunchStatus(e.status), launch_at=e.launch_at),
+)
 @strawberry.type(description="Bookings can be canceled only before the launch date, while the launch is not final.")
 class CancellationClosed(BookingRefusal):
     launch_status: LaunchStatus = strawberry.field(description="The launch's current status.")
@@ -119,37 +159,3 @@ CancelBookingResult: TypeAlias = Annotated[
     BookingCancellation | BookingAlreadyCanceled | CancellationClosed | PaymentFailed,
     strawberry.union("CancelBookingResult", description="The cancellation, or why it was refused."),
 ]
-
-_REFUSALS: dict[type[DomainError], Callable[[Any], BookingRefusal]] = {
-    refusals.EmailNotConfirmed: lambda e: EmailNotConfirmed(message=e.message),
-    refusals.TravelerProfileRequired: lambda e: TravelerProfileRequired(message=e.message),
-    refusals.LaunchNotBookable: lambda e: LaunchNotBookable(
-        message=e.message, launch_status=LaunchStatus(e.status), launch_at=e.launch_at
-    ),
-    refusals.NotEnoughSeats: lambda e: NotEnoughSeats(
-        message=e.message, requested=e.requested, seats_available=e.available
-    ),
-    refusals.SeatLimitExceeded: lambda e: SeatLimitExceeded(
-        message=e.message, limit=e.limit, already_booked=e.already_booked, requested=e.requested, vip=e.vip
-    ),
-    refusals.PassengerAgeOutOfRange: lambda e: PassengerAgeOutOfRange(
-        message=e.message,
-        passenger_index=e.index,
-        passenger_name=e.passenger.name,
-        age_on_launch_date=e.age,
-        minimum_age=rules.MIN_AGE,
-        maximum_age=rules.MAX_AGE,
-    ),
-    payments.PaymentDeclined: lambda e: PaymentDeclined(message=e.message, reason=e.reason),
-    payments.PaymentFailed: lambda e: PaymentFailed(message=e.message, reason=e.reason),
-    refusals.IdempotencyKeyReused: lambda e: IdempotencyKeyReused(message=e.message),
-    refusals.BookingAlreadyCanceled: lambda e: BookingAlreadyCanceled(message=e.message),
-    refusals.CancellationClosed: lambda e: CancellationClosed(
-        message=e.message, launch_status=LaunchStatus(e.status), launch_at=e.launch_at
-    ),
-}
-
-
-def refusal(error: DomainError) -> Any:
-    """The union member for a refusal raised by the use case."""
-    return _REFUSALS[type(error)](error)

@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import case, func, select, update
 from sqlmodel import col
 
-from auth.principal import Principal
 from models.base import utcnow
 from models.bookings import errors as refusals
 from models.bookings import rules
@@ -28,12 +27,12 @@ from models.bookings.tables import Booking, BookingStatus, Passenger, Payment
 from models.errors import NotFound, ValidationFailed
 from models.launches.catalogue import BOOKABLE_STATUSES
 from models.launches.tables import Launch
-from models.store.cache import TagVersions
 from models.store.db import SqlUnitOfWork
 from models.sync.events import Aggregate, Event
-from models.sync.outbox import Origin, record_event
+from models.sync.outbox import record_event
 from models.travelers.tables import Traveler
 from resolvers.bookings.cancel_booking import BookingCanceled, cancel_booking, cancel_launch_bookings
+from resolvers.request import RequestBundle
 
 __all__ = ["BookingCanceled", "BookingConfirmed", "book_seats", "cancel_booking", "cancel_launch_bookings"]
 
@@ -48,24 +47,33 @@ class BookingConfirmed:
 
 
 async def book_seats(
-    uow: SqlUnitOfWork,
+    call: RequestBundle,
     *,
-    principal: Principal,
     launch_id: str,
     passengers: list[PassengerData],
     payment_token: str,
     idempotency_key: str | None,
-    gateway: PaymentGateway,
-    origin: Origin,
-    tags: TagVersions | None = None,
     now: datetime | None = None,
 ) -> BookingConfirmed:
     """Raises a models.bookings.errors.BookingRefused, PaymentDeclined/PaymentFailed, NotFound or ValidationFailed."""
     _check_request(passengers, idempotency_key)
-    if not principal.email_confirmed:
+    if not call.caller.email_confirmed:
         raise refusals.EmailNotConfirmed()
-    now = now or utcnow()
-    traveler = await lock_traveler(uow, principal.id)
+    async with call.unit_of_work() as uow:
+        return await _book(uow, call, launch_id, passengers, payment_token, idempotency_key, now or utcnow())
+
+
+async def _book(
+    uow: SqlUnitOfWork,
+    call: RequestBundle,
+    launch_id: str,
+    passengers: list[PassengerData],
+    payment_token: str,
+    idempotency_key: str | None,
+    now: datetime,
+) -> BookingConfirmed:
+    gateway = call.payments
+    traveler = await lock_traveler(uow, call.caller.id)
     fingerprint = rules.request_fingerprint(launch_id, passengers)
     if idempotency_key and (first := await _first_result(uow, traveler, idempotency_key, fingerprint)):
         return first
@@ -79,7 +87,9 @@ async def book_seats(
     await uow.session.flush()  # the idempotency key's unique index speaks before any money moves
     charge_id = await gateway.charge(token=payment_token, amount=booking.amount, reference=booking.id)
     uow.session.add(Payment(booking_id=booking.id, amount=booking.amount, gateway_reference=charge_id, created_at=now))
-    record_event(uow.session, origin, Event.BOOKING_CONFIRMED, (Aggregate.BOOKING, booking.id), _event(booking, launch))
+    record_event(
+        uow.session, call.origin, Event.BOOKING_CONFIRMED, (Aggregate.BOOKING, booking.id), _event(booking, launch)
+    )
     uow.invalidate_catalogue()
     await _commit_or_refund(uow, gateway, charge_id, booking)
     return BookingConfirmed(booking)

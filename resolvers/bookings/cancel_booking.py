@@ -25,11 +25,11 @@ from models.bookings.gateway import PaymentGateway
 from models.bookings.tables import Booking, BookingStatus, Payment, Refund
 from models.errors import NotFound
 from models.launches.tables import Launch
-from models.store.cache import TagVersions
 from models.store.db import SqlUnitOfWork
 from models.sync.events import Aggregate, Event
 from models.sync.outbox import Origin, record_event
 from models.travelers.tables import Traveler
+from resolvers.request import RequestBundle
 
 
 @dataclass(frozen=True)
@@ -38,20 +38,16 @@ class BookingCanceled:
     refund: Refund | None  # None: less than 90 days were left, the seats stay sold
 
 
-async def cancel_booking(
-    uow: SqlUnitOfWork,
-    *,
-    principal: Principal,
-    booking_id: str,
-    gateway: PaymentGateway,
-    origin: Origin,
-    tags: TagVersions | None = None,
-    now: datetime | None = None,
-) -> BookingCanceled:
+async def cancel_booking(call: RequestBundle, *, booking_id: str, now: datetime | None = None) -> BookingCanceled:
     """The traveler cancels their booking before the launch. Raises NotFound (not theirs either),
     BookingAlreadyCanceled, CancellationClosed or PaymentFailed (the gateway refused the refund)."""
-    now = now or utcnow()
-    launch_id = await _own_booking_launch(uow, principal, booking_id)
+    async with call.unit_of_work() as uow:
+        return await _cancel(uow, call, booking_id, now or utcnow())
+
+
+async def _cancel(uow: SqlUnitOfWork, call: RequestBundle, booking_id: str, now: datetime) -> BookingCanceled:
+    gateway, origin = call.payments, call.origin
+    launch_id = await _own_booking_launch(uow, call.caller, booking_id)
     launch = await _locked(uow, Launch, col(Launch.id) == launch_id)
     booking = await _locked(uow, Booking, col(Booking.id) == booking_id)
     if booking.status == BookingStatus.CANCELED:

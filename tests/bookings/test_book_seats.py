@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -24,11 +25,8 @@ from tests.bookings.builders import ORIGIN, adults, make_launch, make_seller, ma
 async def book(services: Any, who: Any, launch: Launch, passengers: list[PassengerData], **kwargs: Any) -> Any:
     kwargs.setdefault("payment_token", "tok_success")
     kwargs.setdefault("idempotency_key", None)
-    kwargs.setdefault("gateway", services.payments)
-    async with services.db.unit_of_work() as uow:
-        return await book_seats(
-            uow, principal=who.principal, launch_id=launch.id, passengers=passengers, origin=ORIGIN, **kwargs
-        )
+    call = replace(services.bundle(who.principal, ORIGIN), payments=kwargs.pop("gateway", services.payments))
+    return await book_seats(call, launch_id=launch.id, passengers=passengers, **kwargs)
 
 
 async def state(services: Any, launch: Launch) -> tuple[int, int, int, int]:
@@ -118,10 +116,7 @@ async def test_seat_limit_counts_active_seats_on_the_launch(services):
         await book(services, ada, launch, adults(2))
     assert (raised.value.limit, raised.value.already_booked, raised.value.requested) == (4, 3, 2)
     await book(services, ada, launch, adults(1))
-    async with services.db.unit_of_work() as uow:
-        await cancel_booking(
-            uow, principal=ada.principal, booking_id=first.booking.id, gateway=services.payments, origin=ORIGIN
-        )
+    await cancel_booking(services.bundle(ada.principal, ORIGIN), booking_id=first.booking.id)
     assert (await book(services, ada, launch, adults(3))).booking.seats == 3  # canceled seats free the limit
 
 
@@ -134,10 +129,7 @@ async def test_vip_threshold_two_distinct_launches_and_canceled_bookings_do_not_
         await book(services, ada, target, adults(1))
     assert (raised.value.vip, raised.value.limit) == (False, 4)
     canceled = await book(services, ada, other, adults(1))
-    async with services.db.unit_of_work() as uow:
-        await cancel_booking(
-            uow, principal=ada.principal, booking_id=canceled.booking.id, gateway=services.payments, origin=ORIGIN
-        )
+    await cancel_booking(services.bundle(ada.principal, ORIGIN), booking_id=canceled.booking.id)
     with pytest.raises(refusals.SeatLimitExceeded):  # the canceled booking does not make a VIP
         await book(services, ada, target, adults(1))
     await book(services, ada, third, adults(1))

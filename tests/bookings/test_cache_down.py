@@ -36,18 +36,13 @@ async def test_catalogue_is_served_from_postgresql_when_the_cache_is_down(servic
         {"node": {"id": launch.id, "seatsAvailable": 20, "agency": {"legalName": "Orbital Lines"}}}
     ]
     ada = await make_traveler(services)
-    async with services.db.unit_of_work() as uow:  # the booking commits; its cache bump fails quietly
-        await book_seats(
-            uow,
-            principal=ada.principal,
-            launch_id=launch.id,
-            passengers=adults(3),
-            payment_token="tok_success",
-            idempotency_key=None,
-            gateway=services.payments,
-            origin=ORIGIN,
-            tags=services.tags,
-        )
+    await book_seats(  # the booking commits; its cache bump fails quietly
+        services.bundle(ada.principal, ORIGIN),
+        launch_id=launch.id,
+        passengers=adults(3),
+        payment_token="tok_success",
+        idempotency_key=None,
+    )
     second = await http.post("/graphql", json={"query": VIEW})
     assert second.json()["data"]["launches"]["edges"][0]["node"]["seatsAvailable"] == 17
     assert time.monotonic() - started < 5, "cache failures must not slow the catalogue down"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -22,9 +23,8 @@ from tests.bookings.test_book_seats import book
 
 
 async def cancel(services: Any, who: Any, booking_id: str, **kwargs: Any) -> Any:
-    kwargs.setdefault("gateway", services.payments)
-    async with services.db.unit_of_work() as uow:
-        return await cancel_booking(uow, principal=who.principal, booking_id=booking_id, origin=ORIGIN, **kwargs)
+    call = replace(services.bundle(who.principal, ORIGIN), payments=kwargs.pop("gateway", services.payments))
+    return await cancel_booking(call, booking_id=booking_id, **kwargs)
 
 
 async def seats_sold(services: Any, launch: Launch) -> int:

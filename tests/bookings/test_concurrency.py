@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -29,18 +30,17 @@ async def wide_db(settings: Any, services: Any) -> AsyncIterator[Database]:
     await db.dispose()
 
 
-async def attempt(db: Database, principal: Principal, launch_id: str, gateway: SimulatedGateway, **kw: Any) -> Any:
-    async with db.unit_of_work() as uow:
-        return await book_seats(
-            uow,
-            principal=principal,
-            launch_id=launch_id,
-            passengers=adults(kw.pop("seats", 1)),
-            payment_token="tok_success",
-            gateway=gateway,
-            origin=ORIGIN,
-            idempotency_key=kw.pop("key", None),
-        )
+async def attempt(
+    services: Any, db: Database, principal: Principal, launch_id: str, gateway: SimulatedGateway, **kw: Any
+) -> Any:
+    call = replace(services.bundle(principal, ORIGIN), db=db, payments=gateway)
+    return await book_seats(
+        call,
+        launch_id=launch_id,
+        passengers=adults(kw.pop("seats", 1)),
+        payment_token="tok_success",
+        idempotency_key=kw.pop("key", None),
+    )
 
 
 async def ledger(db: Database, launch_id: str) -> tuple[int, int, int]:
@@ -62,10 +62,10 @@ async def test_200_concurrent_bookings_race_for_the_last_5_seats_20_times(servic
     for trial in range(TRIALS):
         launch = await make_launch(services, seller, capacity=7 + LAST_SEATS)
         for principal, seats in zip(early[trial], (4, 3), strict=True):  # 7 seats sold before the race
-            await attempt(wide_db, principal, launch.id, services.payments, seats=seats)
+            await attempt(services, wide_db, principal, launch.id, services.payments, seats=seats)
         gateway = SimulatedGateway()
         outcomes = await asyncio.gather(
-            *(attempt(wide_db, p, launch.id, gateway) for p in racers), return_exceptions=True
+            *(attempt(services, wide_db, p, launch.id, gateway) for p in racers), return_exceptions=True
         )
         winners = [o for o in outcomes if isinstance(o, BookingConfirmed)]
         losers = [o for o in outcomes if not isinstance(o, BookingConfirmed)]
@@ -81,7 +81,7 @@ async def test_the_same_idempotency_key_20_times_at_once_books_and_charges_once(
     ada = await make_traveler(services)
     gateway = SimulatedGateway()
     outcomes = await asyncio.gather(
-        *(attempt(wide_db, ada.principal, launch.id, gateway, seats=2, key="pay-once") for _ in range(20))
+        *(attempt(services, wide_db, ada.principal, launch.id, gateway, seats=2, key="pay-once") for _ in range(20))
     )
     assert {o.booking.id for o in outcomes} == {outcomes[0].booking.id}
     assert sorted(o.replayed for o in outcomes) == [False] + [True] * 19
