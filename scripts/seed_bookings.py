@@ -78,8 +78,7 @@ async def _profile(services: Services, key: str, user: Any) -> Traveler:
     principal = Principal(id=user.id, role=Role.TRAVELER, email_confirmed=True)
     values = {"name": user.name, "contact_email": user.email, **PROFILES[key]}
     try:
-        async with services.db.unit_of_work() as uow:
-            return await create_traveler_profile(uow, principal=principal, values=values, origin=ORIGIN)
+        return await create_traveler_profile(services.bundle(principal, ORIGIN), values=values)
     except Conflict:
         async with services.db.unit_of_work() as uow:
             found = (await uow.session.execute(select(Traveler).where(col(Traveler.user_id) == user.id))).scalar_one()

@@ -7,25 +7,19 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from graph.accounts.types import (
-    AuthPayload,
+from graph.accounts.results import (
     ChangePasswordResult,
     ConfirmEmailResult,
-    EmailAlreadyRegistered,
     EmailConfirmed,
-    InvalidConfirmationToken,
-    InvalidInput,
     PasswordChanged,
     RegisterResult,
     RegisterSuccess,
-    RegistrationRole,
-    User,
-    WeakPassword,
 )
+from graph.accounts.types import AuthPayload, RegistrationRole, User
 from graph.edge.permissions import IsAuthenticated
+from graph.edge.refusals import answer
 from resolvers.accounts import sessions
 from resolvers.accounts import users as accounts
-from resolvers.accounts.sessions import access_token_for
 
 
 @strawberry.type
@@ -34,35 +28,23 @@ class Mutation:
     async def register(
         self, info: Info, name: str, email: str, password: str, role: RegistrationRole
     ) -> RegisterResult:
-        try:
-            kit = info.context.services.auth
-            user = await accounts.register(kit, name=name, email=email, password=password, role=role.value)
-        except accounts.EmailAlreadyRegistered as exc:
-            return EmailAlreadyRegistered(message=exc.message)
-        except accounts.WeakPassword as exc:
-            return WeakPassword(message=exc.message)
-        except accounts.InvalidInput as exc:
-            return InvalidInput(message=exc.message, field=exc.field)
-        return RegisterSuccess(user=User.from_record(user))
+        call = info.context.bundle(info)
+        registered = accounts.register(call, name=name, email=email, password=password, role=role.value)
+        return await answer(registered, lambda user: RegisterSuccess(user=User.from_record(user)))
 
     @strawberry.mutation(description="Confirm an email address with the token from the confirmation link.")
     async def confirm_email(self, info: Info, token: str) -> ConfirmEmailResult:
-        try:
-            user = await accounts.confirm_email(info.context.services.auth, token=token)
-        except accounts.InvalidConfirmationToken as exc:
-            return InvalidConfirmationToken(message=exc.message)
-        principal = info.context.principal
-        fresh = None
-        if principal is not None and principal.id == user.id:
-            fresh = access_token_for(info.context.services.tokens, user, principal.session_id)
-        return EmailConfirmed(user=User.from_record(user), access_token=fresh)
+        confirmed = accounts.confirm_email(info.context.bundle(info), token=token)
+        return await answer(
+            confirmed, lambda c: EmailConfirmed(user=User.from_record(c.user), access_token=c.access_token)
+        )
 
     @strawberry.mutation(
         description="Sign in. Unknown email and wrong password give the same INVALID_CREDENTIALS error; "
         "repeated failures are throttled (RATE_LIMITED with `retryAfter` seconds)."
     )
     async def login(self, info: Info, email: str, password: str) -> AuthPayload | None:
-        tokens = await sessions.login(info.context.services.auth, email=email, password=password)
+        tokens = await sessions.login(info.context.bundle(info), email=email, password=password)
         return AuthPayload.from_tokens(tokens)
 
     @strawberry.mutation(
@@ -70,7 +52,7 @@ class Mutation:
         "one again signs out its whole session."
     )
     async def refresh_token(self, info: Info, refresh_token: str) -> AuthPayload:
-        tokens = await sessions.refresh_session(info.context.services.auth, refresh_token=refresh_token)
+        tokens = await sessions.refresh_session(info.context.bundle(info), refresh_token=refresh_token)
         return AuthPayload.from_tokens(tokens)
 
     @strawberry.mutation(
@@ -78,7 +60,7 @@ class Mutation:
         permission_classes=[IsAuthenticated],
     )
     async def logout(self, info: Info) -> bool:
-        await sessions.logout(info.context.services.auth, principal=info.context.principal)
+        await sessions.logout(info.context.bundle(info))
         return True
 
     @strawberry.mutation(
@@ -87,13 +69,7 @@ class Mutation:
         permission_classes=[IsAuthenticated],
     )
     async def change_password(self, info: Info, current_password: str, new_password: str) -> ChangePasswordResult:
-        try:
-            ended = await accounts.change_password(
-                info.context.services.auth,
-                principal=info.context.principal,
-                current_password=current_password,
-                new_password=new_password,
-            )
-        except accounts.WeakPassword as exc:
-            return WeakPassword(message=exc.message)
-        return PasswordChanged(sessions_ended=ended)
+        changed = accounts.change_password(
+            info.context.bundle(info), current_password=current_password, new_password=new_password
+        )
+        return await answer(changed, lambda ended: PasswordChanged(sessions_ended=ended))

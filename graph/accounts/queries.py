@@ -5,10 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from graph.accounts.types import (
-    User,
-    load_user,
-)
+from graph.accounts.types import User, load_user
 from graph.edge.permissions import IsAuthenticated
 
 

@@ -1,10 +1,9 @@
-"""GraphQL types of authentication: the User entity, session tokens and the result-union members."""
+"""GraphQL types of authentication: the User entity and session tokens."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Annotated
 
 import strawberry
 from strawberry.dataloader import DataLoader
@@ -33,8 +32,8 @@ class RegistrationRole(Enum):
 
 def users(info: Info) -> DataLoader[str, UserRecord | DomainError]:
     """Users by id for this request, each one checked against the caller (self, or IT for anyone)."""
-    principal = info.context.principal
-    return loader(info.context, "users", lambda ids: accounts.read_users(principal, ids))
+    call = info.context.bundle(info)
+    return loader(info.context, "users", lambda ids: accounts.read_users(call, user_ids=ids))
 
 
 async def load_user(info: Info, user_id: str) -> UserRecord:
@@ -88,56 +87,3 @@ class AuthPayload:
             expires_in=tokens.expires_in,
             user=User.from_record(tokens.user),
         )
-
-
-@strawberry.type(description="The account was created; a confirmation link was sent to its email.")
-class RegisterSuccess:
-    user: User = strawberry.field(description="The new account (email not yet confirmed).")
-
-
-@strawberry.type(description="An account with this email already exists (emails are compared ignoring case).")
-class EmailAlreadyRegistered:
-    message: str = strawberry.field(description="Human-readable explanation.")
-
-
-@strawberry.type(description="The password is refused: under 10 characters or among the most common passwords.")
-class WeakPassword:
-    message: str = strawberry.field(description="Why the password is refused.")
-
-
-@strawberry.type(description="An input value is not valid.")
-class InvalidInput:
-    message: str = strawberry.field(description="What is wrong.")
-    field: str = strawberry.field(description="The argument at fault.")
-
-
-@strawberry.type(description="The email address is confirmed.")
-class EmailConfirmed:
-    user: User = strawberry.field(description="The confirmed account.")
-    access_token: str | None = strawberry.field(
-        description="A fresh access token with `email_verified` set, when the request was signed in as this user."
-    )
-
-
-@strawberry.type(description="The confirmation link is invalid, tampered with or expired.")
-class InvalidConfirmationToken:
-    message: str = strawberry.field(description="Human-readable explanation.")
-
-
-@strawberry.type(description="The password was changed; every other session of the account was signed out.")
-class PasswordChanged:
-    sessions_ended: int = strawberry.field(description="How many other sessions were signed out.")
-
-
-RegisterResult = Annotated[
-    RegisterSuccess | EmailAlreadyRegistered | WeakPassword | InvalidInput,
-    strawberry.union("RegisterResult", description="Outcome of `register`."),
-]
-ConfirmEmailResult = Annotated[
-    EmailConfirmed | InvalidConfirmationToken,
-    strawberry.union("ConfirmEmailResult", description="Outcome of `confirmEmail`."),
-]
-ChangePasswordResult = Annotated[
-    PasswordChanged | WeakPassword,
-    strawberry.union("ChangePasswordResult", description="Outcome of `changePassword`."),
-]

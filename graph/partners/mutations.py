@@ -9,19 +9,14 @@ from strawberry.types import Info
 
 from auth.principal import Role
 from graph.edge.permissions import allow
-from graph.partners.types import (
-    CreatePartnerClientInput,
+from graph.edge.refusals import answer
+from graph.partners.results import (
     CreatePartnerClientResult,
-    PartnerClient,
     PartnerClientCredentials,
-    PartnerClientInvalid,
-    PartnerClientNameTaken,
-    PartnerClientNotFound,
-    PartnerClientRevoked,
     RevokePartnerClientResult,
     RotatePartnerClientSecretResult,
 )
-from models.errors import ValidationFailed
+from graph.partners.types import CreatePartnerClientInput, PartnerClient
 from resolvers.partners import clients as uc
 
 
@@ -29,21 +24,10 @@ from resolvers.partners import clients as uc
 class Mutation:
     @strawberry.mutation(description="Create a partner client (`it` only).", extensions=[allow(Role.IT)])
     async def create_partner_client(self, info: Info, input: CreatePartnerClientInput) -> CreatePartnerClientResult:
-        ctx = info.context
-        try:
-            async with ctx.services.db.unit_of_work() as uow:
-                issued = await uc.create_client(
-                    uow,
-                    name=input.name,
-                    scopes=input.scopes,
-                    manifest=input.manifest,
-                    origin=ctx.origin("createPartnerClient"),
-                )
-                return _credentials(issued)
-        except uc.PartnerClientNameTaken as exc:
-            return PartnerClientNameTaken(message=exc.message)
-        except ValidationFailed as exc:
-            return PartnerClientInvalid(message=exc.message)
+        created = uc.create_client(
+            info.context.bundle(info), name=input.name, scopes=input.scopes, manifest=input.manifest
+        )
+        return await answer(created, credentials)
 
     @strawberry.mutation(
         description="Issue a new secret; the old one stops working (`it` only).", extensions=[allow(Role.IT)]
@@ -51,15 +35,7 @@ class Mutation:
     async def rotate_partner_client_secret(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The client.")]
     ) -> RotatePartnerClientSecretResult:
-        ctx = info.context
-        try:
-            async with ctx.services.db.unit_of_work() as uow:
-                issued = await uc.rotate_secret(uow, client_id=str(id), origin=ctx.origin("rotatePartnerClientSecret"))
-                return _credentials(issued)
-        except uc.PartnerClientNotFound as exc:
-            return PartnerClientNotFound(message=exc.message)
-        except uc.PartnerClientRevoked as exc:
-            return PartnerClientRevoked(message=exc.message)
+        return await answer(uc.rotate_secret(info.context.bundle(info), client_id=str(id)), credentials)
 
     @strawberry.mutation(
         description="Revoke a client: its tokens and secret stop working at once (`it` only).",
@@ -68,16 +44,8 @@ class Mutation:
     async def revoke_partner_client(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The client.")]
     ) -> RevokePartnerClientResult:
-        ctx = info.context
-        try:
-            async with ctx.services.db.unit_of_work() as uow:
-                row = await uc.revoke_client(uow, client_id=str(id), origin=ctx.origin("revokePartnerClient"))
-                return PartnerClient.from_row(row)
-        except uc.PartnerClientNotFound as exc:
-            return PartnerClientNotFound(message=exc.message)
-        except uc.PartnerClientRevoked as exc:
-            return PartnerClientRevoked(message=exc.message)
+        return await answer(uc.revoke_client(info.context.bundle(info), client_id=str(id)), PartnerClient.from_row)
 
 
-def _credentials(issued: uc.IssuedCredentials) -> PartnerClientCredentials:
+def credentials(issued: uc.IssuedCredentials) -> PartnerClientCredentials:
     return PartnerClientCredentials(client=PartnerClient.from_row(issued.client), client_secret=issued.secret)

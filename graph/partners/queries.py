@@ -9,10 +9,7 @@ from strawberry.types import Info
 
 from auth.principal import Role
 from graph.edge.permissions import allow
-from graph.partners.types import (
-    PartnerClient,
-    PartnerOperationUsage,
-)
+from graph.partners.types import PartnerClient, PartnerOperationUsage
 from resolvers.partners import clients as uc
 from resolvers.partners import persisted
 
@@ -23,9 +20,8 @@ class Query:
     async def partner_clients(
         self, info: Info, include_revoked: Annotated[bool, strawberry.argument(description="List revoked too.")] = False
     ) -> list[PartnerClient]:
-        async with info.context.services.db.unit_of_work() as uow:
-            found = await uc.list_clients(uow, include_revoked=include_revoked)
-            return [PartnerClient.from_row(row) for row in found]  # rows expire when the unit of work ends
+        found = await uc.list_clients(info.context.bundle(info), include_revoked=include_revoked)
+        return [PartnerClient.from_row(row) for row in found]
 
     @strawberry.field(description="A client's persisted-operation usage (`it` only).", extensions=[allow(Role.IT)])
     async def partner_client_usage(
@@ -34,8 +30,7 @@ class Query:
         client_id: Annotated[strawberry.ID, strawberry.argument(description="The client.")],
         days: Annotated[int, strawberry.argument(description="Period: the last N days (UTC), today included.")] = 30,
     ) -> list[PartnerOperationUsage]:
-        async with info.context.services.db.unit_of_work() as uow:
-            found = await persisted.usage_report(uow, client_id=str(client_id), days=days)
+        found = await persisted.usage_report(info.context.bundle(info), client_id=str(client_id), days=days)
         return [
             PartnerOperationUsage(document_id=f"sha256:{u.document_id}", operation_name=u.operation_name, count=u.count)
             for u in found

@@ -1,9 +1,8 @@
-"""GraphQL for `it` users: partner clients (create, list, rotate secret, revoke) and their usage."""
+"""GraphQL types for `it` users: partner clients and their usage."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, TypeAlias
 
 import strawberry
 
@@ -33,32 +32,6 @@ class PartnerClient:
         )
 
 
-@strawberry.type(description="A client with its new secret. The secret is shown only this once.")
-class PartnerClientCredentials:
-    client: PartnerClient = strawberry.field(description="The client.")
-    client_secret: str = strawberry.field(description="The OAuth `client_secret`; store it now, it is not kept.")
-
-
-@strawberry.type(description="Another partner client already has this name.")
-class PartnerClientNameTaken:
-    message: str = strawberry.field(description="Human-readable explanation.")
-
-
-@strawberry.type(description="The input is not valid (a name, or scopes that do not exist).")
-class PartnerClientInvalid:
-    message: str = strawberry.field(description="What is wrong.")
-
-
-@strawberry.type(description="No partner client has this id.")
-class PartnerClientNotFound:
-    message: str = strawberry.field(description="Human-readable explanation.")
-
-
-@strawberry.type(description="The partner client is revoked; it cannot be changed any more.")
-class PartnerClientRevoked:
-    message: str = strawberry.field(description="Human-readable explanation.")
-
-
 @strawberry.type(description="How often a client ran one persisted operation.")
 class PartnerOperationUsage:
     document_id: str = strawberry.field(description="The operation's document id (`sha256:<hex>`).")
@@ -73,17 +46,3 @@ class CreatePartnerClientInput:
     manifest: str | None = strawberry.field(
         default=None, description="Manifest it may run (registered with `astro persisted register`); default: name."
     )
-
-
-CreatePartnerClientResult: TypeAlias = Annotated[
-    PartnerClientCredentials | PartnerClientNameTaken | PartnerClientInvalid,
-    strawberry.union("CreatePartnerClientResult", description="The new client and its secret, or why not."),
-]
-RotatePartnerClientSecretResult: TypeAlias = Annotated[
-    PartnerClientCredentials | PartnerClientNotFound | PartnerClientRevoked,
-    strawberry.union("RotatePartnerClientSecretResult", description="The client's new secret, or why not."),
-]
-RevokePartnerClientResult: TypeAlias = Annotated[
-    PartnerClient | PartnerClientNotFound | PartnerClientRevoked,
-    strawberry.union("RevokePartnerClientResult", description="The revoked client, or why not."),
-]

@@ -1,9 +1,9 @@
-"""GraphQL of traveler profiles: the Traveler entity, the caller's own profile, create and update it."""
+"""GraphQL types of traveler profiles: the Traveler entity and the profile inputs."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, TypeAlias
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -12,7 +12,6 @@ from auth.principal import Principal, Role
 from graph import loaders
 from models.errors import Forbidden
 from models.travelers import tables as rows
-from models.travelers.profiles import TravelerProfileInvalid
 
 
 def may_read_traveler(principal: Principal, traveler_user_id: str) -> bool:
@@ -112,40 +111,3 @@ def profile_values(input: TravelerProfileInput | TravelerProfileUpdate) -> dict[
         values["emergency_contact_name"] = contact.name if contact else None
         values["emergency_contact_phone"] = contact.phone if contact else None
     return values
-
-
-@strawberry.type(description="One problem with one submitted field.")
-class FieldProblem:
-    field: str = strawberry.field(description="The field, as named in the input (camelCase).")
-    message: str = strawberry.field(description="What is wrong with it.")
-
-
-@strawberry.type(description="The profile was not saved: every problem found, by field.")
-class InvalidTravelerProfile:
-    message: str = strawberry.field(description="All problems in one sentence.")
-    problems: list[FieldProblem] = strawberry.field(description="One entry per problem.")
-
-
-@strawberry.type(description="The profile as saved.")
-class TravelerProfileSaved:
-    traveler: Traveler = strawberry.field(description="The saved profile.")
-
-
-TravelerProfileResult: TypeAlias = Annotated[
-    TravelerProfileSaved | InvalidTravelerProfile,
-    strawberry.union("TravelerProfileResult", description="The saved profile, or every problem with the input."),
-]
-
-GRAPHQL_FIELD = {"emergency_contact_name": "emergencyContact.name", "emergency_contact_phone": "emergencyContact.phone"}
-
-
-def invalid(error: TravelerProfileInvalid) -> InvalidTravelerProfile:
-    problems = [FieldProblem(field=_graphql_name(p.field), message=p.message) for p in error.problems]
-    return InvalidTravelerProfile(message=error.message, problems=problems)
-
-
-def _graphql_name(name: str) -> str:
-    if name in GRAPHQL_FIELD:
-        return GRAPHQL_FIELD[name]
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)

@@ -13,12 +13,13 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from auth.passwords import verify_password
-from auth.principal import Principal
 from auth.revocation import RevocationList
 from auth.throttle import LoginThrottle, Throttled
 from auth.tokens import TokenService
+from models.accounts.errors import InvalidCredentials, LoginUnavailable, TooManyAttempts
 from models.accounts.users import (
     User,
     claim_refresh_token,
@@ -30,28 +31,14 @@ from models.accounts.users import (
     revoke_family,
 )
 from models.base import utcnow
-from models.errors import DomainError, RateLimited, Unauthenticated
+from models.errors import Unauthenticated
 from models.ids import new_id
 from models.store.mongo import run_sync
 
+if TYPE_CHECKING:  # resolvers.request imports AuthServices from here
+    from resolvers.request import RequestBundle
+
 log = logging.getLogger("astro.auth")
-
-
-class InvalidCredentials(DomainError):
-    """Unknown email or wrong password: one error for both, so neither can be told apart."""
-
-    code = "INVALID_CREDENTIALS"
-
-
-class TooManyAttempts(RateLimited):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__("Too many failed login attempts; try again later", retry_after)
-
-
-class LoginUnavailable(DomainError):
-    """The throttle's counters cannot be read: refusing beats letting unlimited guesses through."""
-
-    code = "SERVICE_UNAVAILABLE"
 
 
 @dataclass(frozen=True)
@@ -115,13 +102,16 @@ async def admit(kit: AuthServices, account: str) -> None:
         raise LoginUnavailable("Sign-in is temporarily unavailable; try again shortly") from exc
 
 
-async def login(kit: AuthServices, *, email: str, password: str) -> SessionTokens:
-    user = await check_password(kit, email=email, password=password)
+async def login(call: RequestBundle, *, email: str, password: str) -> SessionTokens:
+    """Raises InvalidCredentials, TooManyAttempts or LoginUnavailable."""
+    user = await check_password(call.auth, email=email, password=password)
     log.info("login user=%s", user.id)
-    return await issue_session(kit, user)
+    return await issue_session(call.auth, user)
 
 
-async def refresh_session(kit: AuthServices, *, refresh_token: str) -> SessionTokens:
+async def refresh_session(call: RequestBundle, *, refresh_token: str) -> SessionTokens:
+    """The next token of the session; a used token again ends the whole session (Unauthenticated)."""
+    kit = call.auth
     digest = _digest(refresh_token)
     claimed = await run_sync(claim_refresh_token, digest)
     if claimed is None:
@@ -145,8 +135,9 @@ async def end_session(kit: AuthServices, family_id: str) -> None:
     await kit.revocations.revoke_session(family_id, kit.tokens.ttl_seconds)
 
 
-async def logout(kit: AuthServices, *, principal: Principal) -> None:
+async def logout(call: RequestBundle) -> None:
     """Revoke the presented access token and, when it belongs to a session, that whole session."""
+    principal, kit = call.caller, call.auth
     if principal.token_id and principal.expires_at:
         await kit.revocations.revoke(principal.token_id, principal.expires_at)
     if principal.session_id:

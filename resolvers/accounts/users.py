@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 
 from auth.passwords import hash_password, password_problem, verify_password
 from auth.principal import Principal, Role
 from auth.tokens import InvalidToken
+from models.accounts.errors import (
+    EmailAlreadyRegistered,
+    InvalidConfirmationToken,
+    InvalidCredentials,
+    InvalidInput,
+    WeakPassword,
+)
 from models.accounts.users import (
     ROLES,
     SELF_REGISTERED_ROLES,
@@ -21,9 +29,10 @@ from models.accounts.users import (
     revoke_other_families,
     set_password_hash,
 )
-from models.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated, ValidationFailed
+from models.errors import DomainError, Forbidden, NotFound, Unauthenticated
 from models.store.mongo import run_sync
-from resolvers.accounts.sessions import AuthServices, InvalidCredentials, admit
+from resolvers.accounts.sessions import AuthServices, access_token_for, admit
+from resolvers.request import RequestBundle
 
 log = logging.getLogger("astro.auth")
 notifications = logging.getLogger("astro.notifications")
@@ -33,22 +42,10 @@ CONFIRM_PURPOSE = "confirm-email"
 CONFIRM_TTL_SECONDS = 3 * 24 * 3600
 
 
-class EmailAlreadyRegistered(Conflict):
-    pass
-
-
-class WeakPassword(ValidationFailed):
-    pass
-
-
-class InvalidInput(ValidationFailed):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message, field=field)
-        self.field = field
-
-
-class InvalidConfirmationToken(ValidationFailed):
-    pass
+@dataclass(frozen=True)
+class EmailConfirmation:
+    user: User
+    access_token: str | None  # fresh, with `email_verified`, when the caller is signed in as this user
 
 
 def _check_new_account(name: str, email: str, password: str, role: str, roles: tuple[str, ...]) -> None:
@@ -77,13 +74,14 @@ async def create_account(
         raise EmailAlreadyRegistered("An account with this email already exists") from exc
 
 
-async def register(kit: AuthServices, *, name: str, email: str, password: str, role: str) -> User:
-    """Self-registration of a traveler or agency; the confirmation link is sent (logged for now)."""
+async def register(call: RequestBundle, *, name: str, email: str, password: str, role: str) -> User:
+    """Self-registration of a traveler or agency; the confirmation link is sent (logged for now).
+    Raises EmailAlreadyRegistered, WeakPassword or InvalidInput."""
     user = await create_account(
         name=name, email=email, password=password, role=role, confirmed=False, roles=SELF_REGISTERED_ROLES
     )
     log.info("registered user=%s role=%s", user.id, user.role)
-    send_confirmation(kit, user)
+    send_confirmation(call.auth, user)
     return user
 
 
@@ -96,8 +94,9 @@ def send_confirmation(kit: AuthServices, user: User) -> None:
     notifications.info("account_registered to=%s confirm your email: %s", user.email, link)
 
 
-async def confirm_email(kit: AuthServices, *, token: str) -> User:
-    """Mark the account whose confirmation token this is confirmed (idempotent)."""
+async def confirm_email(call: RequestBundle, *, token: str) -> EmailConfirmation:
+    """Mark the account whose confirmation token this is confirmed (idempotent). Raises InvalidConfirmationToken."""
+    kit = call.auth
     try:
         claims = kit.tokens.verify_purpose(token, CONFIRM_PURPOSE)
     except InvalidToken as exc:
@@ -105,11 +104,17 @@ async def confirm_email(kit: AuthServices, *, token: str) -> User:
     user = await run_sync(mark_confirmed, str(claims["sub"]))
     if user is None or user.email != claims.get("email"):
         raise InvalidConfirmationToken("The confirmation link is invalid or has expired")
-    return user
+    principal = call.principal
+    fresh = None
+    if principal is not None and principal.id == user.id:
+        fresh = access_token_for(kit.tokens, user, principal.session_id)
+    return EmailConfirmation(user, fresh)
 
 
-async def change_password(kit: AuthServices, *, principal: Principal, current_password: str, new_password: str) -> int:
-    """Replace the caller's password; every other session is ended. Returns how many were ended."""
+async def change_password(call: RequestBundle, *, current_password: str, new_password: str) -> int:
+    """Replace the caller's password; every other session is ended. Returns how many were ended.
+    Raises InvalidCredentials (wrong current password, throttled like login) or WeakPassword."""
+    principal, kit = call.caller, call.auth
     user = await _load_self(principal)
     await _verify_current(kit, user, current_password)
     problem = password_problem(new_password)
@@ -146,13 +151,13 @@ def may_read_user(principal: Principal | None, user_id: str) -> None:
         raise Forbidden("You may only read your own account")
 
 
-async def read_users(principal: Principal | None, user_ids: list[str]) -> list[User | DomainError]:
-    """Users by id in order, each one or the error refusing it (for a DataLoader)."""
+async def read_users(call: RequestBundle, *, user_ids: list[str]) -> list[User | DomainError]:
+    """Users by id in order, each one or the error refusing it to the caller (for a DataLoader)."""
     found = await run_sync(find_users, list(set(user_ids)))
     results: list[User | DomainError] = []
     for user_id in user_ids:
         try:
-            may_read_user(principal, user_id)
+            may_read_user(call.principal, user_id)
             results.append(found.get(user_id) or NotFound(f"No user {user_id}"))
         except DomainError as error:
             results.append(error)

@@ -11,22 +11,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from models.errors import ValidationFailed
 from models.partners import persisted
+from models.partners.errors import ManifestInvalid
 from models.partners.persisted import ClientDocument, ManifestOperation
 from models.store.db import Database, SqlUnitOfWork
 from resolvers.partners.clients import check_name
+from resolvers.request import RequestBundle
 
 log = logging.getLogger(__name__)
 
 # Checks one operation against the schema: (operation) -> problems (empty when it validates).
 DocumentValidator = Callable[[ManifestOperation], list[str]]
-
-
-class ManifestInvalid(ValidationFailed):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("The manifest was refused: " + "; ".join(problems), problems=len(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -65,9 +60,10 @@ class OperationUsage:
     count: int
 
 
-async def usage_report(uow: SqlUnitOfWork, *, client_id: str, days: int) -> list[OperationUsage]:
+async def usage_report(call: RequestBundle, *, client_id: str, days: int) -> list[OperationUsage]:
     since = datetime.now(UTC).date() - timedelta(days=max(0, days - 1))
-    rows = await persisted.usage_since(uow.session, client_id, since)
+    async with call.unit_of_work() as uow:
+        rows = await persisted.usage_since(uow.session, client_id, since)
     return [OperationUsage(*row) for row in rows]
 
 

@@ -9,67 +9,62 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
-from auth.principal import Principal
 from models.base import utcnow
 from models.bookings.rules import is_vip
 from models.bookings.tables import Booking, BookingStatus
 from models.errors import Conflict, NotFound
 from models.store.db import Database, SqlUnitOfWork
 from models.sync.events import Aggregate, Event
-from models.sync.outbox import Origin, record_event
+from models.sync.outbox import record_event
 from models.travelers.profiles import clean_profile
 from models.travelers.tables import Traveler
+from resolvers.request import RequestBundle
 
 
 async def create_traveler_profile(
-    uow: SqlUnitOfWork, *, principal: Principal, values: dict[str, Any], origin: Origin, now: datetime | None = None
+    call: RequestBundle, *, values: dict[str, Any], now: datetime | None = None
 ) -> Traveler:
-    """Raises TravelerProfileInvalid, or Conflict when the user already has a profile."""
+    """The caller's profile. Raises TravelerProfileInvalid, or Conflict when the user already has one."""
     cleaned = clean_profile(values, partial=False)
     now = now or utcnow()
-    traveler = Traveler(user_id=principal.id, created_at=now, updated_at=now, **cleaned)
-    if await _profile_of(uow, principal.id) is not None:
-        raise Conflict("You already have a traveler profile; update it instead")
-    uow.session.add(traveler)
-    record_event(
-        uow.session,
-        origin,
-        Event.TRAVELER_PROFILE_CREATED,
-        (Aggregate.TRAVELER, traveler.id),
-        _event(traveler, cleaned),
-    )
-    try:
-        await uow.commit()
-    except IntegrityError as exc:  # the same user creating twice at once: the unique user_id decides
-        raise Conflict("You already have a traveler profile; update it instead") from exc
+    user_id = call.caller.id
+    traveler = Traveler(user_id=user_id, created_at=now, updated_at=now, **cleaned)
+    async with call.unit_of_work() as uow:
+        if await _profile_of(uow, user_id) is not None:
+            raise Conflict("You already have a traveler profile; update it instead")
+        uow.session.add(traveler)
+        event = Event.TRAVELER_PROFILE_CREATED
+        record_event(uow.session, call.origin, event, (Aggregate.TRAVELER, traveler.id), _event(traveler, cleaned))
+        try:
+            await uow.commit()
+        except IntegrityError as exc:  # the same user creating twice at once: the unique user_id decides
+            raise Conflict("You already have a traveler profile; update it instead") from exc
     return traveler
 
 
 async def update_traveler_profile(
-    uow: SqlUnitOfWork, *, principal: Principal, values: dict[str, Any], origin: Origin, now: datetime | None = None
+    call: RequestBundle, *, values: dict[str, Any], now: datetime | None = None
 ) -> Traveler:
-    """Change the given fields only (None clears an optional one). Raises TravelerProfileInvalid, NotFound."""
+    """Change the given fields of the caller's profile only (None clears an optional one).
+    Raises TravelerProfileInvalid, NotFound."""
     cleaned = clean_profile(values, partial=True)
-    traveler = await _profile_of(uow, principal.id, lock=True)
-    if traveler is None:
-        raise NotFound("You have no traveler profile yet; create it first")
-    for name, value in cleaned.items():
-        setattr(traveler, name, value)
-    traveler.updated_at = now or utcnow()
-    record_event(
-        uow.session,
-        origin,
-        Event.TRAVELER_PROFILE_UPDATED,
-        (Aggregate.TRAVELER, traveler.id),
-        _event(traveler, cleaned),
-    )
-    await uow.commit()
+    async with call.unit_of_work() as uow:
+        traveler = await _profile_of(uow, call.caller.id, lock=True)
+        if traveler is None:
+            raise NotFound("You have no traveler profile yet; create it first")
+        for name, value in cleaned.items():
+            setattr(traveler, name, value)
+        traveler.updated_at = now or utcnow()
+        event = Event.TRAVELER_PROFILE_UPDATED
+        record_event(uow.session, call.origin, event, (Aggregate.TRAVELER, traveler.id), _event(traveler, cleaned))
+        await uow.commit()
     return traveler
 
 
-async def traveler_profile(db: Database, *, user_id: str) -> Traveler | None:
-    async with db.unit_of_work() as uow:
-        return await _profile_of(uow, user_id)
+async def my_traveler_profile(call: RequestBundle) -> Traveler | None:
+    """The caller's own profile, None until created."""
+    async with call.unit_of_work() as uow:
+        return await _profile_of(uow, call.caller.id)
 
 
 async def vip_travelers(db: Database, traveler_ids: list[str]) -> list[bool]:

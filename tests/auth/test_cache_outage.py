@@ -9,7 +9,9 @@ import pytest
 from auth.authenticate import Authenticator
 from auth.revocation import RevocationList
 from auth.throttle import LoginThrottle
+from models.accounts.errors import LoginUnavailable
 from models.store.cache import build_cache
+from models.sync.outbox import Origin
 from resolvers.accounts import sessions as auth_sessions
 from tests.support import TEST_PASSWORD, make_user
 
@@ -30,8 +32,9 @@ async def test_login_is_refused_when_the_throttle_cannot_count(services):
     user, _ = await make_user(services, "traveler")
     cache = build_cache(DEAD_REDIS, "outage")
     kit = dataclasses.replace(services.auth, throttle=LoginThrottle(cache))
+    call = dataclasses.replace(services.bundle(None, Origin("login")), auth=kit)
     try:
-        with pytest.raises(auth_sessions.LoginUnavailable):
-            await auth_sessions.login(kit, email=user.email, password=TEST_PASSWORD)
+        with pytest.raises(LoginUnavailable):
+            await auth_sessions.login(call, email=user.email, password=TEST_PASSWORD)
     finally:
         await cache.close()

@@ -151,11 +151,9 @@ class Partner:
 async def make_partner(
     edge: Edge, name: str = "acme", *, scopes: tuple[str, ...] = ("catalogue:read",), manifest: str | None = None
 ) -> Partner:
-    async with edge.services.db.unit_of_work() as uow:
-        issued = await clients.create_client(
-            uow, name=name, scopes=list(scopes), manifest=manifest, origin=Origin("test", "it:test")
-        )
-        return Partner(issued.client.id, issued.secret)
+    call = edge.services.bundle(None, Origin("test", "it:test"))
+    issued = await clients.create_client(call, name=name, scopes=list(scopes), manifest=manifest)
+    return Partner(issued.client.id, issued.secret)
 
 
 async def partner_token(edge: Edge, partner: Partner, scope: str | None = None) -> str:

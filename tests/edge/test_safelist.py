@@ -11,8 +11,8 @@ import orjson
 import pytest
 
 from graph.edge.apq import sha256_hex
+from models.partners.errors import ManifestInvalid
 from models.partners.persisted import document_id
-from resolvers.partners.persisted import ManifestInvalid
 from tests.edge.conftest import by_id, make_partner, manifest, partner_token, register
 from tests.support import error_codes, make_user
 
