@@ -16,82 +16,51 @@ from graph.agencies.types import (
     RocketUpdate,
     given,
 )
-from resolvers.agencies import profiles as uc
+from graph.edge.permissions import allow
+from graph.edge.refusals import answer
+from resolvers.agencies import profiles, rockets
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Create the calling agency user's profile (once).")
+    @strawberry.mutation(
+        description="Create the calling agency user's profile (once).", extensions=[allow(Role.AGENCY)]
+    )
     async def create_agency_profile(self, info: Info, input: AgencyProfileInput) -> Agency:
-        ctx = info.context
-        principal = ctx.require_role(Role.AGENCY)
-        async with ctx.services.db.unit_of_work() as uow:
-            row = await uc.create_agency_profile(
-                uow, principal=principal, values=vars(input), origin=ctx.origin("createAgencyProfile")
-            )
-        return Agency.from_row(row)
+        created = profiles.create_agency_profile(info.context.bundle(info), values=vars(input))
+        return await answer(created, Agency.from_row)
 
-    @strawberry.mutation(description="Update the calling agency's own profile.")
+    @strawberry.mutation(description="Update the calling agency's own profile.", extensions=[allow(Role.AGENCY)])
     async def update_agency_profile(self, info: Info, input: AgencyProfileUpdate) -> Agency:
-        ctx = info.context
-        principal = ctx.require_role(Role.AGENCY)
-        async with ctx.services.db.unit_of_work() as uow:
-            row = await uc.update_agency_profile(
-                uow,
-                principal=principal,
-                values=given(input),
-                tags=ctx.services.tags,
-                origin=ctx.origin("updateAgencyProfile"),
-            )
-        return Agency.from_row(row)
+        updated = profiles.update_agency_profile(info.context.bundle(info), values=given(input))
+        return await answer(updated, Agency.from_row)
 
-    @strawberry.mutation(description="Add a rocket to the calling agency's fleet.")
+    @strawberry.mutation(description="Add a rocket to the calling agency's fleet.", extensions=[allow(Role.AGENCY)])
     async def add_rocket(self, info: Info, input: RocketInput) -> Rocket:
-        ctx = info.context
-        principal = ctx.require_role(Role.AGENCY)
-        async with ctx.services.db.unit_of_work() as uow:
-            row = await uc.add_rocket(
-                uow,
-                principal=principal,
-                name=input.name,
-                capacity=input.capacity,
-                range_=input.range.value,
-                origin=ctx.origin("addRocket"),
-            )
-        return Rocket.from_row(row)
+        added = rockets.add_rocket(
+            info.context.bundle(info), name=input.name, capacity=input.capacity, range_=input.range.value
+        )
+        return await answer(added, Rocket.from_row)
 
     @strawberry.mutation(
-        description="Change one of the agency's rockets. Its unfinished launches follow the new capacity."
+        description="Change one of the agency's rockets. Its unfinished launches follow the new capacity.",
+        extensions=[allow(Role.AGENCY)],
     )
     async def update_rocket(self, info: Info, id: strawberry.ID, input: RocketUpdate) -> Rocket:
-        ctx = info.context
-        principal = ctx.require_role(Role.AGENCY)
-        async with ctx.services.db.unit_of_work() as uow:
-            row = await uc.update_rocket(
-                uow,
-                principal=principal,
-                rocket_id=str(id),
-                name=input.name,
-                capacity=input.capacity,
-                range_=input.range.value if input.range else None,
-                tags=ctx.services.tags,
-                origin=ctx.origin("updateRocket"),
-            )
-        return Rocket.from_row(row)
+        updated = rockets.update_rocket(
+            info.context.bundle(info),
+            rocket_id=str(id),
+            name=input.name,
+            capacity=input.capacity,
+            range_=input.range.value if input.range else None,
+        )
+        return await answer(updated, Rocket.from_row)
 
     @strawberry.mutation(
         description="Delete one of the agency's rockets: refused (CONFLICT) while it has unfinished launches; "
-        "retired (kept) when finished launches refer to it."
+        "retired (kept) when finished launches refer to it.",
+        extensions=[allow(Role.AGENCY)],
     )
     async def delete_rocket(self, info: Info, id: strawberry.ID) -> RocketDeleted:
-        ctx = info.context
-        principal = ctx.require_role(Role.AGENCY)
-        async with ctx.services.db.unit_of_work() as uow:
-            retired = await uc.delete_rocket(
-                uow,
-                principal=principal,
-                rocket_id=str(id),
-                tags=ctx.services.tags,
-                origin=ctx.origin("deleteRocket"),
-            )
-        return RocketDeleted(rocket_id=id, retired=retired)
+        deleted = rockets.delete_rocket(info.context.bundle(info), rocket_id=str(id))
+        return await answer(deleted, lambda retired: RocketDeleted(rocket_id=id, retired=retired))

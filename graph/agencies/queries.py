@@ -6,25 +6,29 @@ import strawberry
 from strawberry.types import Info
 
 from auth.principal import Role
-from graph.agencies.types import (
-    Agency,
-    Rocket,
-)
-from resolvers.agencies import profiles as uc
+from graph.agencies.types import Agency, Rocket
+from graph.edge.permissions import allow
+from graph.edge.refusals import answer
+from models.agencies import tables as rows
+from resolvers.agencies import profiles, rockets
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="The calling agency's own profile (null until created). Agency users only.")
+    @strawberry.field(
+        description="The calling agency's own profile (null until created). Agency users only.",
+        extensions=[allow(Role.AGENCY)],
+    )
     async def my_agency(self, info: Info) -> Agency | None:
-        principal = info.context.require_role(Role.AGENCY)
-        async with info.context.services.db.unit_of_work() as uow:
-            row = await uc.find_agency(uow, principal.id)
-            return Agency.from_row(row) if row else None
+        return await answer(profiles.my_agency(info.context.bundle(info)), agency_or_none)
 
-    @strawberry.field(description="The calling agency's rockets, by name. Agency users only.")
+    @strawberry.field(
+        description="The calling agency's rockets, by name. Agency users only.", extensions=[allow(Role.AGENCY)]
+    )
     async def my_rockets(self, info: Info, include_retired: bool = False) -> list[Rocket]:
-        principal = info.context.require_role(Role.AGENCY)
-        async with info.context.services.db.unit_of_work() as uow:
-            found = await uc.my_rockets(uow, principal=principal, include_retired=include_retired)
-            return [Rocket.from_row(row) for row in found]
+        found = rockets.my_rockets(info.context.bundle(info), include_retired=include_retired)
+        return await answer(found, lambda rows: [Rocket.from_row(row) for row in rows])
+
+
+def agency_or_none(row: rows.Agency | None) -> Agency | None:
+    return Agency.from_row(row) if row else None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from enum import Enum
 
 import strawberry
 from strawberry.relay import PageInfo
@@ -16,18 +15,15 @@ from strawberry.types import Info
 
 from graph.agencies.types import Agency, Destination, Rocket
 from graph.edge.permissions import scoped
+from graph.edge.refusals import answer
 from graph.launches.types import Launch
 from models.launches.catalogue import CatalogueFilter as Filter
-from models.launches.catalogue import CatalogueSort as SortKey
+from models.launches.catalogue import CatalogueSort
 from models.launches.tables import Launch as LaunchRow
 from resolvers.launches.catalogue import CataloguePage, catalogue_page
 
-
-@strawberry.enum(description="Order of the catalogue (ties broken by launch id, so pages are stable).")
-class CatalogueSort(Enum):
-    DATE = "date"
-    PRICE = "price"
-    SEATS_AVAILABLE = "seats_available"
+# Registers the model's sort keys as the GraphQL enum (strawberry.enum returns the same class).
+strawberry.enum(CatalogueSort, description="Order of the catalogue (ties broken by launch id, so pages are stable).")
 
 
 @strawberry.input(description="Narrow the catalogue; every given condition must hold.")
@@ -108,12 +104,12 @@ class Query:
         first: int = 20,
         after: str | None = None,
     ) -> LaunchCatalogue:
-        page = await catalogue_page(
-            info.context.services.db,
+        page = catalogue_page(
+            info.context.bundle(info),
             filters=to_filter(filter),
-            sort=SortKey(sort.value),
+            sort=sort,
             descending=descending,
             first=first,
             after=after,
         )
-        return connection(page, after)
+        return await answer(page, lambda found: connection(found, after))

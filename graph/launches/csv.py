@@ -10,7 +10,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from auth.principal import Principal
 from models.errors import DomainError, Unauthenticated
+from models.sync.outbox import Origin
 from resolvers.launches.reports import booking_report, report_rows
 
 STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404}
@@ -29,8 +31,8 @@ async def launch_bookings_csv(request: Request) -> Response:
     try:
         if authentication.principal is None:
             raise Unauthenticated(authentication.error or "Authentication required")
-        launch_id = request.path_params["launch_id"]
-        report = await booking_report(services.db, principal=authentication.principal, launch_id=launch_id)
+        call = services.bundle(authentication.principal, _origin(request, authentication.principal))
+        report = await booking_report(call, launch_id=request.path_params["launch_id"])
     except DomainError as error:
         return _error(error)
     buffer = io.StringIO()
@@ -40,6 +42,12 @@ async def launch_bookings_csv(request: Request) -> Response:
         "Cache-Control": "private, no-store",
     }
     return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+def _origin(request: Request, principal: Principal) -> Origin:
+    """Stamped like a GraphQL field's origin: this route, this caller, this request."""
+    actor = f"{principal.role}:{principal.id}"
+    return Origin(operation="launchBookingsCsv", actor=actor, request_id=request.state.request_id)
 
 
 def routes() -> list[Route]:

@@ -1,5 +1,5 @@
 """Agency read models over GraphQL: the occupancy view (Relay-style connection, keyset cursors) and the
-booking report of a launch (also served as CSV by graph.reports)."""
+booking report of a launch (also served as CSV by graph/launches/csv.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,11 @@ from strawberry.types import Info
 
 from auth.principal import Role
 from graph import loaders
+from graph.edge.permissions import IsAuthenticated, allow
+from graph.edge.refusals import answer
 from graph.launches.types import Launch, LaunchStatus
 from models.launches.tables import Launch as LaunchRow
+from resolvers.launches import occupancy
 from resolvers.launches import reports as uc
 
 
@@ -66,7 +69,7 @@ class LaunchOccupancy:
             launch=Launch.from_row(row),
             seats_sold=row.seats_sold,
             capacity=row.capacity,
-            occupancy_percent=uc.occupancy_percent(row),
+            occupancy_percent=occupancy.occupancy_percent(row),
             minimum_passengers=row.minimum_passengers,
             viable=row.is_viable,
         )
@@ -102,7 +105,7 @@ class OccupancyFilter:
     launch_to: datetime | None = strawberry.field(default=None, description="Launch date at or before.")
 
 
-def connection(page: uc.Page, sort: str) -> LaunchOccupancyConnection:
+def connection(page: occupancy.Page, sort: str) -> LaunchOccupancyConnection:
     edges = [
         LaunchOccupancyEdge(cursor=page.cursor(row, sort), node=LaunchOccupancy.from_row(row)) for row in page.launches
     ]
@@ -115,11 +118,24 @@ def connection(page: uc.Page, sort: str) -> LaunchOccupancyConnection:
     return LaunchOccupancyConnection(edges=edges, page_info=info)
 
 
+def as_report(report: uc.BookingReport) -> BookingReport:
+    return BookingReport(
+        launch=Launch.from_row(report.launch),
+        lines=[BookingReportLine.from_line(line) for line in report.lines],
+        seats_sold=report.seats_sold,
+        active_bookings=report.active_bookings,
+        amount_paid=report.amount_paid,
+        amount_refunded=report.amount_refunded,
+        revenue=report.revenue,
+    )
+
+
 @strawberry.type
 class Query:
     @strawberry.field(
         description="The calling agency's launches with seats sold, occupancy and viability; filter by status "
-        "and date range, sort by date or occupancy, paginate with `first`/`after`. Agency users only."
+        "and date range, sort by date or occupancy, paginate with `first`/`after`. Agency users only.",
+        extensions=[allow(Role.AGENCY)],
     )
     async def my_launches(
         self,
@@ -130,9 +146,8 @@ class Query:
         first: int = 20,
         after: str | None = None,
     ) -> LaunchOccupancyConnection:
-        principal = info.context.require_role(Role.AGENCY)
         filter = filter or OccupancyFilter()
-        query = uc.OccupancyQuery(
+        query = occupancy.OccupancyQuery(
             statuses=tuple(status.value for status in filter.statuses or ()),
             launch_from=filter.launch_from,
             launch_to=filter.launch_to,
@@ -141,23 +156,14 @@ class Query:
             first=first,
             after=after,
         )
-        async with info.context.services.db.unit_of_work() as uow:
-            page = await uc.launch_occupancy(uow, principal=principal, query=query)
-            return connection(page, sort.value)
+        page = occupancy.launch_occupancy(info.context.bundle(info), query=query)
+        return await answer(page, lambda found: connection(found, sort.value))
 
     @strawberry.field(
         description="Bookings, refunds and revenue of a launch: for its agency and financial staff. "
-        "Also as CSV: GET /reports/launches/{id}/bookings.csv with the same bearer token."
+        "Also as CSV: GET /reports/launches/{id}/bookings.csv with the same bearer token.",
+        permission_classes=[IsAuthenticated],
     )
     async def launch_booking_report(self, info: Info, launch_id: strawberry.ID) -> BookingReport:
-        principal = info.context.require_principal()
-        report = await uc.booking_report(info.context.services.db, principal=principal, launch_id=str(launch_id))
-        return BookingReport(
-            launch=Launch.from_row(report.launch),
-            lines=[BookingReportLine.from_line(line) for line in report.lines],
-            seats_sold=report.seats_sold,
-            active_bookings=report.active_bookings,
-            amount_paid=report.amount_paid,
-            amount_refunded=report.amount_refunded,
-            revenue=report.revenue,
-        )
+        report = uc.booking_report(info.context.bundle(info), launch_id=str(launch_id))
+        return await answer(report, as_report)

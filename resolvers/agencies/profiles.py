@@ -1,28 +1,25 @@
-"""Agency use cases: the agency's own profile and its rockets.
+"""Agency profiles: each agency user creates and edits their own (one per user).
 
-An agency only ever sees and changes its own data: another agency's rocket is FORBIDDEN (a missing one
-NOT_FOUND). Rocket changes are mirrored onto the rocket's non-final launches in the same transaction
-(their `capacity` is a copy) and then invalidate the public catalogue.
+An agency only ever sees and changes its own data. The helpers `find_agency` and `own_agency` serve the
+other agency and launch use cases inside their units of work.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from auth.principal import Principal, Role
-from models.agencies.tables import Agency, Destination, Rocket, check_rocket_terms, clean_profile
+from models.agencies.tables import Agency, clean_profile
 from models.base import utcnow
 from models.errors import Conflict, Forbidden, NotFound
-from models.launches.tables import FINAL, Launch
-from models.store.cache import TagVersions
 from models.store.db import SqlUnitOfWork
 from models.sync.events import Aggregate, Event
-from models.sync.outbox import Origin, record_event
+from models.sync.outbox import record_event
+from resolvers.request import RequestBundle
 
 
 def require_agency_user(principal: Principal) -> None:
@@ -35,7 +32,7 @@ async def find_agency(uow: SqlUnitOfWork, user_id: str) -> Agency | None:
     return (await uow.session.execute(statement)).scalar_one_or_none()
 
 
-async def my_agency(uow: SqlUnitOfWork, principal: Principal) -> Agency:
+async def own_agency(uow: SqlUnitOfWork, principal: Principal) -> Agency:
     """The calling agency user's profile (NOT_FOUND until it is created)."""
     require_agency_user(principal)
     agency = await find_agency(uow, principal.id)
@@ -44,156 +41,38 @@ async def my_agency(uow: SqlUnitOfWork, principal: Principal) -> Agency:
     return agency
 
 
-async def create_agency_profile(
-    uow: SqlUnitOfWork, *, principal: Principal, values: dict[str, Any], origin: Origin
-) -> Agency:
+async def my_agency(call: RequestBundle) -> Agency | None:
+    """The calling agency user's profile, None until it is created."""
+    async with call.unit_of_work() as uow:
+        return await find_agency(uow, call.caller.id)
+
+
+async def create_agency_profile(call: RequestBundle, *, values: dict[str, Any]) -> Agency:
+    principal = call.caller
     require_agency_user(principal)
-    if await find_agency(uow, principal.id) is not None:
-        raise Conflict("This user already has an agency profile; update it instead")
-    agency = Agency(user_id=principal.id, **clean_profile(values, partial=False))
-    uow.session.add(agency)
-    record_event(
-        uow.session, origin, Event.AGENCY_CREATED, (Aggregate.AGENCY, agency.id), {"legal_name": agency.legal_name}
-    )
-    try:
+    async with call.unit_of_work() as uow:
+        if await find_agency(uow, principal.id) is not None:
+            raise Conflict("This user already has an agency profile; update it instead")
+        agency = Agency(user_id=principal.id, **clean_profile(values, partial=False))
+        uow.session.add(agency)
+        payload = {"legal_name": agency.legal_name}
+        record_event(uow.session, call.origin, Event.AGENCY_CREATED, (Aggregate.AGENCY, agency.id), payload)
+        try:
+            await uow.commit()
+        except IntegrityError as exc:  # a concurrent create of the same user's profile
+            raise Conflict("This user already has an agency profile; update it instead") from exc
+        return agency
+
+
+async def update_agency_profile(call: RequestBundle, *, values: dict[str, Any]) -> Agency:
+    async with call.unit_of_work() as uow:
+        agency = await own_agency(uow, call.caller)
+        changes = clean_profile(values, partial=True)
+        for name, value in changes.items():
+            setattr(agency, name, value)
+        agency.updated_at = utcnow()
+        payload = {"fields": sorted(changes)}
+        record_event(uow.session, call.origin, Event.AGENCY_UPDATED, (Aggregate.AGENCY, agency.id), payload)
+        uow.invalidate_catalogue()  # the catalogue shows the agency's name
         await uow.commit()
-    except IntegrityError as exc:  # a concurrent create of the same user's profile
-        raise Conflict("This user already has an agency profile; update it instead") from exc
-    return agency
-
-
-async def update_agency_profile(
-    uow: SqlUnitOfWork, *, principal: Principal, values: dict[str, Any], tags: TagVersions | None, origin: Origin
-) -> Agency:
-    agency = await my_agency(uow, principal)
-    changes = clean_profile(values, partial=True)
-    for name, value in changes.items():
-        setattr(agency, name, value)
-    agency.updated_at = utcnow()
-    record_event(uow.session, origin, Event.AGENCY_UPDATED, (Aggregate.AGENCY, agency.id), {"fields": sorted(changes)})
-    uow.invalidate_catalogue()  # the catalogue shows the agency's name
-    await uow.commit()
-    return agency
-
-
-async def my_rockets(uow: SqlUnitOfWork, *, principal: Principal, include_retired: bool = False) -> list[Rocket]:
-    agency = await my_agency(uow, principal)
-    statement = select(Rocket).where(col(Rocket.agency_id) == agency.id).order_by(col(Rocket.name), col(Rocket.id))
-    if not include_retired:
-        statement = statement.where(col(Rocket.deleted_at).is_(None))
-    return list((await uow.session.execute(statement)).scalars().all())
-
-
-async def owned_rocket(uow: SqlUnitOfWork, agency: Agency, rocket_id: str, *, lock: bool = False) -> Rocket:
-    """The agency's live rocket; another agency's is FORBIDDEN, a missing or retired one NOT_FOUND."""
-    statement = select(Rocket).where(col(Rocket.id) == rocket_id)
-    rocket = (await uow.session.execute(statement.with_for_update() if lock else statement)).scalar_one_or_none()
-    if rocket is None or rocket.deleted_at is not None:
-        raise NotFound("No such rocket", entity="Rocket")
-    if rocket.agency_id != agency.id:
-        raise Forbidden("This rocket belongs to another agency")
-    return rocket
-
-
-async def add_rocket(
-    uow: SqlUnitOfWork, *, principal: Principal, name: str, capacity: int, range_: str, origin: Origin
-) -> Rocket:
-    agency = await my_agency(uow, principal)
-    check_rocket_terms(name=name, capacity=capacity, range_=range_)
-    rocket = Rocket(agency_id=agency.id, name=name.strip(), capacity=capacity, range=range_)
-    uow.session.add(rocket)
-    record_event(uow.session, origin, Event.ROCKET_ADDED, (Aggregate.ROCKET, rocket.id), {"agency_id": agency.id})
-    await _commit_unique_name(uow)
-    return rocket
-
-
-async def _commit_unique_name(uow: SqlUnitOfWork) -> None:
-    try:
-        await uow.commit()
-    except IntegrityError as exc:
-        if "rocket_name_per_agency" not in str(exc.orig):
-            raise
-        raise Conflict("Your agency already has a rocket with this name", field="name") from exc
-
-
-async def update_rocket(
-    uow: SqlUnitOfWork,
-    *,
-    principal: Principal,
-    rocket_id: str,
-    name: str | None = None,
-    capacity: int | None = None,
-    range_: str | None = None,
-    tags: TagVersions | None,
-    origin: Origin,
-) -> Rocket:
-    agency = await my_agency(uow, principal)
-    check_rocket_terms(name=name, capacity=capacity, range_=range_)
-    rocket = await owned_rocket(uow, agency, rocket_id, lock=True)
-    launches = await _open_launches(uow, rocket.id, lock=True)
-    _check_fits(launches, capacity=capacity or rocket.capacity, range_=range_ or rocket.range)
-    rocket.name = name.strip() if name is not None else rocket.name
-    rocket.capacity, rocket.range = capacity or rocket.capacity, range_ or rocket.range
-    if capacity is not None and launches:
-        await uow.session.execute(
-            update(Launch).where(col(Launch.id).in_([launch.id for launch in launches])).values(capacity=capacity)
-        )
-    record_event(
-        uow.session, origin, Event.ROCKET_UPDATED, (Aggregate.ROCKET, rocket.id), {"capacity": rocket.capacity}
-    )
-    uow.invalidate_catalogue()
-    await _commit_unique_name(uow)
-    return rocket
-
-
-async def _open_launches(uow: SqlUnitOfWork, rocket_id: str, *, lock: bool) -> list[Launch]:
-    """The rocket's launches that are not final, locked so no booking or move slips in meanwhile."""
-    statement = select(Launch).where(col(Launch.rocket_id) == rocket_id, col(Launch.status).not_in(FINAL))
-    statement = statement.order_by(col(Launch.id))
-    return list((await uow.session.execute(statement.with_for_update() if lock else statement)).scalars().all())
-
-
-def _check_fits(launches: list[Launch], *, capacity: int, range_: str) -> None:
-    for launch in launches:
-        if launch.seats_sold > capacity:
-            raise Conflict(
-                f"Launch {launch.mission_name!r} has {launch.seats_sold} seats sold; capacity cannot go below",
-                field="capacity",
-                launchId=launch.id,
-            )
-        if launch.minimum_passengers > capacity:
-            raise Conflict(
-                f"Launch {launch.mission_name!r} needs {launch.minimum_passengers} passengers; lower it first",
-                field="capacity",
-                launchId=launch.id,
-            )
-        if Destination(launch.destination).distance > Destination(range_).distance:
-            raise Conflict(f"Launch {launch.mission_name!r} flies beyond that range", field="range", launchId=launch.id)
-
-
-async def delete_rocket(
-    uow: SqlUnitOfWork,
-    *,
-    principal: Principal,
-    rocket_id: str,
-    tags: TagVersions | None,
-    origin: Origin,
-    now: datetime | None = None,
-) -> bool:
-    """Delete a rocket. With only finished launches it is retired (soft delete, kept for their history);
-    with none at all it is removed. Returns True when retired. Refused while a launch is not final."""
-    agency = await my_agency(uow, principal)
-    rocket = await owned_rocket(uow, agency, rocket_id, lock=True)
-    if await _open_launches(uow, rocket.id, lock=False):
-        raise Conflict("The rocket has launches that are not finished", entity="Rocket")
-    count = select(func.count()).select_from(Launch).where(col(Launch.rocket_id) == rocket.id)
-    retired = (await uow.session.execute(count)).scalar_one() > 0
-    if retired:
-        rocket.deleted_at = now or utcnow()
-    else:
-        await uow.session.execute(delete(Rocket).where(col(Rocket.id) == rocket.id))
-    event = Event.ROCKET_RETIRED if retired else Event.ROCKET_DELETED
-    record_event(uow.session, origin, event, (Aggregate.ROCKET, rocket.id), {"agency_id": agency.id})
-    uow.invalidate_catalogue()
-    await uow.commit()
-    return retired
+        return agency

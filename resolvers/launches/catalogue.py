@@ -1,5 +1,5 @@
-"""The public launch catalogue: one page of bookable launches, and the invalidation every change that
-the catalogue shows must trigger after it commits."""
+"""The public launch catalogue: one page of bookable launches, read outside any transaction (the cache
+invalidation every change must trigger is the unit of work's `invalidate_catalogue`)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from models.launches.catalogue import (
     encode_cursor,
 )
 from models.launches.tables import Launch
-from models.store.db import Database
+from resolvers.request import RequestBundle
 
 log = logging.getLogger("astro.catalogue")
 
@@ -36,7 +36,7 @@ class CataloguePage:
 
 
 async def catalogue_page(
-    db: Database,
+    call: RequestBundle,
     *,
     filters: CatalogueFilter,
     sort: CatalogueSort = CatalogueSort.DATE,
@@ -53,7 +53,7 @@ async def catalogue_page(
     with_related = statement.add_columns(Agency, Rocket)
     with_related = with_related.join(Agency, col(Agency.id) == col(Launch.agency_id))
     with_related = with_related.join(Rocket, col(Rocket.id) == col(Launch.rocket_id))
-    async with db.read() as session:
+    async with call.db.read() as session:
         rows = list((await session.execute(with_related)).all())
     page = rows[:first]
     cursors = [encode_cursor(sort, descending, launch) for launch, _, _ in page]

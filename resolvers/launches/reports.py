@@ -1,4 +1,4 @@
-"""Agency read models: the occupancy view (keyset-paginated) and the booking report of a launch.
+"""The booking report of a launch: its bookings, refunds and revenue (occupancy.py holds the occupancy view).
 
 The booking report is one use case for the GraphQL field and the CSV export, so both authorize alike:
 the launch's own agency and `financial` employees; anyone else is FORBIDDEN.
@@ -6,103 +6,24 @@ the launch's own agency and `financial` employees; anyone else is FORBIDDEN.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import orjson
-from sqlalchemy import Numeric, and_, cast, func, or_, select, tuple_
+from sqlalchemy import func, select
 from sqlmodel import col
 
 from auth.principal import Principal, Role
 from models.base import money
 from models.bookings.tables import Booking, BookingStatus, Payment, Refund
-from models.errors import Forbidden, NotFound, ValidationFailed
+from models.errors import Forbidden, NotFound
 from models.launches.tables import Launch
 from models.store.db import Database, SqlUnitOfWork
 from models.travelers.tables import Traveler
-from resolvers.agencies.profiles import find_agency, my_agency
-
-MAX_PAGE = 200  # an agency sees up to 200 of its launches per page
-
-
-@dataclass(frozen=True)
-class OccupancyQuery:
-    statuses: tuple[str, ...] = ()
-    launch_from: datetime | None = None
-    launch_to: datetime | None = None
-    sort: str = "date"  # or "occupancy"
-    descending: bool = False
-    first: int = 20
-    after: str | None = None
-
-
-@dataclass(frozen=True)
-class Page:
-    launches: list[Launch]
-    has_next_page: bool
-    has_previous_page: bool
-
-    def cursor(self, launch: Launch, sort: str) -> str:
-        key: Any = [launch.seats_sold, launch.capacity] if sort == "occupancy" else launch.launch_at.isoformat()
-        return base64.urlsafe_b64encode(orjson.dumps({"s": sort, "k": key, "i": launch.id})).decode()
-
-
-def occupancy_percent(launch: Launch) -> Decimal:
-    return money(Decimal(launch.seats_sold * 100) / Decimal(launch.capacity))
-
-
-def _decode_cursor(cursor: str, sort: str) -> tuple[Any, str]:
-    try:
-        data = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if data["s"] != sort:
-            raise ValueError("cursor of another sort")
-        key = datetime.fromisoformat(data["k"]) if sort == "date" else (int(data["k"][0]), int(data["k"][1]))
-        return key, str(data["i"])
-    except (ValueError, KeyError, TypeError, IndexError, binascii.Error, orjson.JSONDecodeError):
-        raise ValidationFailed("`after` is not a cursor of this list and sort", field="after") from None
-
-
-def _after(sort: str, key: Any, last_id: str, descending: bool) -> Any:
-    """Keyset condition: rows strictly after (key, id) in the list's order."""
-    if sort == "date":
-        pair, point = tuple_(col(Launch.launch_at), col(Launch.id)), tuple_(key, last_id)
-        return pair < point if descending else pair > point
-    sold, capacity = key  # compare seats_sold / capacity exactly: cross-multiply, no floats
-    mine, theirs = col(Launch.seats_sold) * capacity, sold * col(Launch.capacity)
-    beyond = mine < theirs if descending else mine > theirs
-    id_beyond = col(Launch.id) < last_id if descending else col(Launch.id) > last_id
-    return or_(beyond, and_(mine == theirs, id_beyond))
-
-
-def _order(sort: str, descending: bool) -> list[Any]:
-    primary = col(Launch.launch_at) if sort == "date" else cast(Launch.seats_sold, Numeric) / col(Launch.capacity)
-    columns = [primary, col(Launch.id)]
-    return [c.desc() if descending else c.asc() for c in columns]
-
-
-async def launch_occupancy(uow: SqlUnitOfWork, *, principal: Principal, query: OccupancyQuery) -> Page:
-    """The calling agency's launches with their occupancy, filtered, sorted and paginated by cursor."""
-    agency = await my_agency(uow, principal)
-    if not 1 <= query.first <= MAX_PAGE:
-        raise ValidationFailed(f"`first` must be 1 to {MAX_PAGE}", field="first")
-    statement = select(Launch).where(col(Launch.agency_id) == agency.id)
-    if query.statuses:
-        statement = statement.where(col(Launch.status).in_(query.statuses))
-    if query.launch_from is not None:
-        statement = statement.where(col(Launch.launch_at) >= query.launch_from)
-    if query.launch_to is not None:
-        statement = statement.where(col(Launch.launch_at) <= query.launch_to)
-    if query.after:
-        key, last_id = _decode_cursor(query.after, query.sort)
-        statement = statement.where(_after(query.sort, key, last_id, query.descending))
-    statement = statement.order_by(*_order(query.sort, query.descending)).limit(query.first + 1)
-    rows = list((await uow.session.execute(statement)).scalars().all())
-    return Page(rows[: query.first], has_next_page=len(rows) > query.first, has_previous_page=bool(query.after))
+from resolvers.agencies.profiles import find_agency
+from resolvers.request import RequestBundle
 
 
 @dataclass(frozen=True)
@@ -208,11 +129,11 @@ async def readable_report_launch(uow: SqlUnitOfWork, *, principal: Principal, la
     return launch
 
 
-async def booking_report(db: Database, *, principal: Principal, launch_id: str) -> BookingReport:
-    async with db.unit_of_work() as uow:
-        launch = await readable_report_launch(uow, principal=principal, launch_id=launch_id)
+async def booking_report(call: RequestBundle, *, launch_id: str) -> BookingReport:
+    async with call.unit_of_work() as uow:
+        launch = await readable_report_launch(uow, principal=call.caller, launch_id=launch_id)
         uow.session.expunge(launch)
-    (lines,) = await booking_lines(db, [launch.id])
+    (lines,) = await booking_lines(call.db, [launch.id])
     return BookingReport(launch=launch, lines=lines)
 
 

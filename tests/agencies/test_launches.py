@@ -3,6 +3,8 @@ the outbox, catalogue invalidation and the abort that refunds every booking in t
 
 from __future__ import annotations
 
+import copy
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,7 +17,7 @@ from models.launches.errors import LaunchDateNotReached
 from models.launches.tables import Launch, LaunchStatus, LaunchStatusChange
 from models.store.cache import TagVersions, build_cache
 from models.sync.outbox import OutboxEvent
-from resolvers.launches import lifecycle as uc
+from resolvers.launches.move_launch import move_launch
 from tests.agencies.conftest import (
     ORIGIN,
     Cast,
@@ -216,17 +218,7 @@ async def test_use_cases_take_a_clock(services: Any, cast: Cast) -> None:
     principal = cast.principal("agency")
 
     async def move(target: LaunchStatus, at: Any) -> Any:
-        async with services.db.unit_of_work() as uow:
-            return await uc.move_launch(
-                uow,
-                principal=principal,
-                launch_id=launch.id,
-                target=target,
-                tags=None,
-                origin=ORIGIN,
-                gateway=services.payments,
-                now=at,
-            )
+        return await move_launch(services.bundle(principal, ORIGIN), launch_id=launch.id, target=target, now=at)
 
     with pytest.raises(LaunchDateNotReached):
         await move(LaunchStatus.LAUNCHED, now() + days(10) - timedelta(seconds=1))
@@ -257,17 +249,10 @@ async def test_abort_cancels_every_booking_with_a_full_refund_atomically(service
 
 
 async def test_a_cache_outage_does_not_fail_a_committed_change(services: Any, cast: Cast) -> None:
-    broken = TagVersions(build_cache("redis://127.0.0.1:1/0", "broken"))
-    async with services.db.unit_of_work() as uow:
-        moved = await uc.move_launch(
-            uow,
-            principal=cast.principal("agency"),
-            launch_id=cast.launch.id,
-            target=LaunchStatus.CONFIRMED,
-            tags=broken,
-            origin=ORIGIN,
-            gateway=services.payments,
-        )
+    broken = copy.copy(services.db)  # the same database, whose units of work bump tags in an unreachable cache
+    broken.tags = TagVersions(build_cache("redis://127.0.0.1:1/0", "broken"))
+    call = replace(services.bundle(cast.principal("agency"), ORIGIN), db=broken)
+    moved = await move_launch(call, launch_id=cast.launch.id, target=LaunchStatus.CONFIRMED)
     assert moved.launch.status == "confirmed"
     async with services.db.unit_of_work() as uow:
         history = (
