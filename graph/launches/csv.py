@@ -25,12 +25,12 @@ def _error(error: DomainError) -> JSONResponse:
 
 async def launch_bookings_csv(request: Request) -> Response:
     services = request.app.state.services
-    authentication = await services.authenticator.authenticate(request.headers.get("authorization"))
+    principal = request.state.principal  # set by the authentication middleware
     try:
-        if authentication.principal is None:
-            raise Unauthenticated(authentication.error or "Authentication required")
+        if principal is None:
+            raise Unauthenticated(request.state.auth_error or "Authentication required")
         launch_id = request.path_params["launch_id"]
-        report = await booking_report(services.db, principal=authentication.principal, launch_id=launch_id)
+        report = await booking_report(services.db, principal=principal, launch_id=launch_id)
     except DomainError as error:
         return _error(error)
     buffer = io.StringIO()

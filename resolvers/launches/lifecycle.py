@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import col
 
+from auth import policies
 from auth.principal import Principal
 from models.agencies.tables import Agency, Destination
 from models.base import utcnow
@@ -87,7 +88,7 @@ async def schedule_launch(
 ) -> Launch:
     now = now or utcnow()
     agency = await my_agency(uow, principal)
-    if not principal.email_confirmed:
+    if not policies.may_schedule_launches(principal):
         raise Forbidden("Confirm your email address before scheduling launches", reason="email_not_confirmed")
     rocket = await owned_rocket(uow, agency, terms.rocket_id, lock=True)  # serializes with rocket edits
     destination = _destination(terms.destination)
@@ -125,7 +126,7 @@ async def owned_launch(uow: SqlUnitOfWork, agency: Agency, launch_id: str, *, lo
     launch = (await uow.session.execute(statement.with_for_update() if lock else statement)).scalar_one_or_none()
     if launch is None:
         raise NotFound("No such launch", entity="Launch")
-    if launch.agency_id != agency.id:
+    if not policies.is_owning_agency(agency.id, launch.agency_id):
         raise Forbidden("This launch belongs to another agency")
     return launch
 
