@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from auth.authenticate import ANONYMOUS, Authentication, Authenticator
+from auth.authenticate import ANONYMOUS, Authenticator
 
 AUTHENTICATED_SCOPES = frozenset({"http", "websocket"})
 
@@ -30,17 +30,13 @@ class AuthenticationMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in AUTHENTICATED_SCOPES:
-            authentication = await self.authenticate(scope)
+            authorization = authorization_header(scope)
+            # Anonymous requests (the response-cache fast lane among them) cost no await and no verification.
+            outcome = ANONYMOUS if authorization is None else await self.authenticator().authenticate(authorization)
             state = scope.setdefault("state", {})
-            state["principal"] = authentication.principal
-            state["auth_error"] = authentication.error
+            state["principal"] = outcome.principal
+            state["auth_error"] = outcome.error
         await self.app(scope, receive, send)
-
-    async def authenticate(self, scope: Scope) -> Authentication:
-        authorization = authorization_header(scope)
-        if authorization is None:  # anonymous: no await, nothing to verify (the response-cache fast lane)
-            return ANONYMOUS
-        return await self.authenticator().authenticate(authorization)
 
 
 def authorization_header(scope: Scope) -> str | None:
