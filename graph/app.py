@@ -12,6 +12,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graph import bench_routes
+from graph.edge.authentication import AuthenticationMiddleware
 from graph.edge.graphiql import graphiql_asset
 from graph.edge.health import healthz, readyz
 from graph.edge.http import graphql_endpoint
@@ -76,5 +77,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     if settings.bench_baselines:
         app.router.routes.extend(bench_routes.routes())
     app.state.schema = build_schema(production=settings.is_production, limits=Limits.from_settings(settings))
+    # The last added runs first: the request id is known before anything else happens.
+    app.add_middleware(AuthenticationMiddleware, authenticator=lambda: app.state.services.authenticator)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from strawberry.types import Info
 
+from auth import policies
 from auth.principal import Principal
 from graph.services import Services
 from models.errors import Forbidden, Unauthenticated
@@ -33,7 +34,7 @@ class Context:
 
     def require_role(self, *roles: str) -> Principal:
         principal = self.require_principal()
-        if principal.role not in roles:
+        if not policies.has_role(principal, roles):
             raise Forbidden(f"This operation is for {', '.join(roles)} users")
         return principal
 

@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from auth.principal import Principal, Role
+from auth import policies
 from graph import loaders
 from models.agencies import tables as rows
 from models.agencies.tables import Destination as DestinationEnum
@@ -24,13 +24,6 @@ strawberry.enum(
 
 
 PRIVATE_FIELDS = ("contact_info", "contact_email", "tax_id", "legal_address")
-
-
-def may_read_private(principal: Principal | None, agency_user_id: str) -> bool:
-    """An agency's contact and tax data: the agency itself and AstroBookings staff, nobody else."""
-    if principal is None:
-        return False
-    return principal.is_employee or (principal.role == Role.AGENCY and principal.id == agency_user_id)
 
 
 @strawberry.federation.type(keys=["id"], description="A space agency that owns rockets and sells seats on launches.")
@@ -54,7 +47,7 @@ class Agency:
         )
 
     def _private(self, info: Info, name: str) -> str:
-        if not may_read_private(info.context.principal, self.user_id):
+        if not policies.may_read_agency_private(info.context.principal, self.user_id):
             raise Forbidden("Only the agency itself and AstroBookings staff see this field")
         return self.private[name]
 

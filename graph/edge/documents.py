@@ -19,7 +19,8 @@ from cachetools import LRUCache
 from graphql import GraphQLError, OperationDefinitionNode, parse, specified_rules
 from strawberry.schema.schema import validate_document
 
-from auth.principal import Principal, Role
+from auth import policies
+from auth.principal import Principal
 from graph.edge.apq import HEX64, VERSION, sha256_hex
 from graph.edge.limits import Limits, check_shape
 from graph.edge.protocol import RequestError
@@ -92,7 +93,7 @@ def requested_hash(params: dict[str, Any]) -> str | None:
 async def resolve(params: dict[str, Any], principal: Principal | None, services: Services) -> Operation:
     named = requested_hash(params)
     operation = Operation(params.get("query"), params.get("variables"), params.get("operationName"), named)
-    if principal is not None and principal.role == Role.CLIENT:
+    if policies.is_partner_client(principal):
         return await _for_partner(operation, principal, services.db)
     if services.settings.safelist_only:
         return await _safelisted(operation, services.trusted)

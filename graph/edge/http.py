@@ -1,9 +1,10 @@
 """The /graphql endpoint: GraphQL over HTTP, persisted documents, rate limits, then execution (orjson out).
 
-The walk of one request: method and media types (graph/protocol.py) → body within its size limit →
-authentication → the document (free text, APQ hash or trusted document; graph/documents.py) → rate
-limits → execution under a timeout, with the limits built into the schema (graph/limits.py) → the
-response, `application/graphql-response+json` when the client accepts it, else `application/json`.
+The walk of one request: the caller, already authenticated by the middleware (graph/edge/authentication.py)
+→ method and media types (graph/edge/protocol.py) → body within its size limit → the document (free text,
+APQ hash or trusted document; graph/edge/documents.py) → rate limits → execution under a timeout, with the
+limits built into the schema (graph/edge/limits.py) → the response, `application/graphql-response+json` when
+the client accepts it, else `application/json`.
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ async def serve(request: Request, services: Services) -> Response:
         body = parse_body(raw)
     else:
         body = query_params(request)
-    context = await build_context(request)
+    context = build_context(request)
     if isinstance(body, list):
         return await serve_batch(request, context, body, media_type)
     outcome = await run_operation(request, context, body, media_type, rate_limited=True)
@@ -224,13 +225,12 @@ async def after_run(services: Services, operation: Operation) -> None:
         services.usage.record(operation.client_id, operation.document_id)
 
 
-async def build_context(request: Request) -> Context:
-    services = request.app.state.services
-    authentication = await services.authenticator.authenticate(request.headers.get("authorization"))
+def build_context(request: Request) -> Context:
+    """The caller comes from the authentication middleware (graph/edge/authentication.py), verified once."""
     return Context(
         request=request,
-        services=services,
+        services=request.app.state.services,
         request_id=request.state.request_id,
-        principal=authentication.principal,
-        auth_error=authentication.error,
+        principal=request.state.principal,
+        auth_error=request.state.auth_error,
     )

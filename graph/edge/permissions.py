@@ -9,6 +9,7 @@ from typing import Any
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
+from auth import policies
 from auth.principal import Role
 from models.errors import Forbidden
 
@@ -53,7 +54,7 @@ class HasScope(BasePermission):
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         principal = info.context.principal
-        if principal is not None and principal.role == Role.CLIENT and self.scope not in principal.scopes:
+        if not policies.has_scope(principal, self.scope):
             raise InsufficientScope(f"This field needs the {self.scope} scope", requiredScope=self.scope)
         return True
 

@@ -27,11 +27,11 @@ def _error(error: DomainError) -> JSONResponse:
 
 async def launch_bookings_csv(request: Request) -> Response:
     services = request.app.state.services
-    authentication = await services.authenticator.authenticate(request.headers.get("authorization"))
+    principal = request.state.principal  # set by the authentication middleware
     try:
-        if authentication.principal is None:
-            raise Unauthenticated(authentication.error or "Authentication required")
-        call = services.bundle(authentication.principal, _origin(request, authentication.principal))
+        if principal is None:
+            raise Unauthenticated(request.state.auth_error or "Authentication required")
+        call = services.bundle(principal, _origin(request, principal))
         report = await booking_report(call, launch_id=request.path_params["launch_id"])
     except DomainError as error:
         return _error(error)

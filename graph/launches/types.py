@@ -8,7 +8,7 @@ from decimal import Decimal
 import strawberry
 from strawberry.types import Info
 
-from auth.principal import Role
+from auth import policies
 from graph import loaders
 from graph.agencies.types import Agency, Destination, Rocket
 from models.agencies.tables import Destination as DestinationEnum
@@ -105,21 +105,20 @@ class Launch:
         return cls.from_row(row) if row else None
 
 
-async def owns_launch(info: Info, launch: Launch) -> bool:
-    principal = info.context.principal
-    if principal is None or principal.role != Role.AGENCY:
-        return False
-    agency = await loaders.agencies(info.context).load(launch.agency_id)
-    return agency is not None and agency.user_id == principal.id
-
-
 async def require_history_reader(info: Info, launch: Launch) -> None:
     principal = info.context.require_principal()
-    if principal.role == Role.AGENCY and await owns_launch(info, launch):
-        return
-    if principal.role == Role.TRAVELER and await loaders.held_launches(info.context).load(str(launch.id)):
-        return
-    raise Forbidden("Only the launch's agency and its travelers can read its status history")
+
+    async def agency_user_id() -> str | None:
+        agency = await loaders.agencies(info.context).load(launch.agency_id)
+        return agency.user_id if agency else None
+
+    async def holds_booking() -> bool:
+        return bool(await loaders.held_launches(info.context).load(str(launch.id)))
+
+    if not await policies.may_read_status_history(
+        principal, agency_user_id=agency_user_id, holds_booking=holds_booking
+    ):
+        raise Forbidden("Only the launch's agency and its travelers can read its status history")
 
 
 async def _agency(info: Info, agency_id: str) -> Agency:

@@ -8,15 +8,10 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from auth.principal import Principal, Role
+from auth import policies
 from graph import loaders
 from models.errors import Forbidden
 from models.travelers import tables as rows
-
-
-def may_read_traveler(principal: Principal, traveler_user_id: str) -> bool:
-    """A traveler's personal data: the traveler and AstroBookings staff."""
-    return principal.is_employee or (principal.role == Role.TRAVELER and principal.id == traveler_user_id)
 
 
 @strawberry.type(description="Who to call if something happens to the traveler.")
@@ -68,7 +63,7 @@ class Traveler:
         row = await loaders.travelers(info.context).load(str(id))
         if row is None:
             return None
-        if not may_read_traveler(principal, row.user_id):
+        if not policies.may_read_traveler(principal, row.user_id):
             raise Forbidden("Only the traveler and AstroBookings staff can read a traveler profile")
         return cls.from_row(row)
 

@@ -6,8 +6,9 @@ import logging
 import re
 from dataclasses import dataclass
 
+from auth import policies
 from auth.passwords import hash_password, password_problem, verify_password
-from auth.principal import Principal, Role
+from auth.principal import Principal
 from auth.tokens import InvalidToken
 from models.accounts.errors import (
     EmailAlreadyRegistered,
@@ -147,7 +148,7 @@ def may_read_user(principal: Principal | None, user_id: str) -> None:
     """`me`/`_entities` rule: users read themselves; IT reads anyone."""
     if principal is None:
         raise Unauthenticated("Authentication required")
-    if principal.role != Role.IT and principal.id != user_id:
+    if not policies.may_read_user(principal, user_id):
         raise Forbidden("You may only read your own account")
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+from auth import policies
 from auth.principal import Principal, Role
 from models.agencies.tables import Agency, clean_profile
 from models.base import utcnow
@@ -23,7 +24,7 @@ from resolvers.request import RequestBundle
 
 
 def require_agency_user(principal: Principal) -> None:
-    if principal.role != Role.AGENCY:
+    if not policies.has_role(principal, [Role.AGENCY]):
         raise Forbidden("This operation is for agency users")
 
 

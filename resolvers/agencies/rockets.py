@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+from auth import policies
 from models.agencies.tables import Agency, Destination, Rocket, check_rocket_terms
 from models.base import utcnow
 from models.errors import Conflict, Forbidden, NotFound
@@ -40,7 +41,7 @@ async def owned_rocket(uow: SqlUnitOfWork, agency: Agency, rocket_id: str, *, lo
     rocket = (await uow.session.execute(statement.with_for_update() if lock else statement)).scalar_one_or_none()
     if rocket is None or rocket.deleted_at is not None:
         raise NotFound("No such rocket", entity="Rocket")
-    if rocket.agency_id != agency.id:
+    if not policies.is_owning_agency(agency.id, rocket.agency_id):
         raise Forbidden("This rocket belongs to another agency")
     return rocket
 

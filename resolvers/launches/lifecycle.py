@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import col
 
+from auth import policies
 from models.agencies.tables import Agency, Destination
 from models.errors import Forbidden, NotFound, ValidationFailed
 from models.launches.tables import Launch
@@ -42,6 +43,6 @@ async def owned_launch(uow: SqlUnitOfWork, agency: Agency, launch_id: str, *, lo
     launch = (await uow.session.execute(statement.with_for_update() if lock else statement)).scalar_one_or_none()
     if launch is None:
         raise NotFound("No such launch", entity="Launch")
-    if launch.agency_id != agency.id:
+    if not policies.is_owning_agency(agency.id, launch.agency_id):
         raise Forbidden("This launch belongs to another agency")
     return launch

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from auth.principal import Principal, Role
+from auth import policies
+from auth.principal import Principal
 from models.base import money
 from models.bookings.tables import Booking, BookingStatus, Payment, Refund
 from models.errors import Forbidden, NotFound
@@ -117,15 +118,20 @@ async def booking_lines(db: Database, launch_ids: Sequence[str]) -> list[list[Bo
 
 async def readable_report_launch(uow: SqlUnitOfWork, *, principal: Principal, launch_id: str) -> Launch:
     """The launch if the caller may read its booking report: its agency or a financial employee."""
-    if principal.role not in (Role.AGENCY, Role.FINANCIAL):
+    if not policies.may_read_booking_reports(principal):
         raise Forbidden("Booking reports are for the launch's agency and financial staff")
     launch = await uow.session.get(Launch, launch_id)
     if launch is None:
         raise NotFound("No such launch", entity="Launch")
-    if principal.role == Role.AGENCY:
+
+    async def caller_agency_id() -> str | None:
         agency = await find_agency(uow, principal.id)
-        if agency is None or agency.id != launch.agency_id:
-            raise Forbidden("This launch belongs to another agency")
+        return agency.id if agency else None
+
+    if not await policies.may_read_launch_report(
+        principal, launch_agency_id=launch.agency_id, caller_agency_id=caller_agency_id
+    ):
+        raise Forbidden("This launch belongs to another agency")
     return launch
 
 

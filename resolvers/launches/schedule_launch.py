@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from auth import policies
 from models.base import utcnow
 from models.errors import Forbidden, ValidationFailed
 from models.launches.tables import (
@@ -39,7 +40,7 @@ async def schedule_launch(call: RequestBundle, *, terms: LaunchTerms, now: datet
     now, principal = now or utcnow(), call.caller
     async with call.unit_of_work() as uow:
         agency = await own_agency(uow, principal)
-        if not principal.email_confirmed:
+        if not policies.may_schedule_launches(principal):
             raise Forbidden("Confirm your email address before scheduling launches", reason="email_not_confirmed")
         rocket = await owned_rocket(uow, agency, terms.rocket_id, lock=True)  # serializes with rocket edits
         going_to = destination(terms.destination)
