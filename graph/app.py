@@ -11,7 +11,6 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from graph import bench_routes
 from graph.edge.graphiql import graphiql_asset
 from graph.edge.health import healthz, readyz
 from graph.edge.http import graphql_endpoint
@@ -73,8 +72,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         lifespan=lifespan,
     )
-    if settings.bench_baselines:
-        app.router.routes.extend(bench_routes.routes())
     app.state.schema = build_schema(production=settings.is_production, limits=Limits.from_settings(settings))
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -11,7 +11,6 @@ from auth.principal import Principal
 from auth.revocation import RevocationList
 from auth.throttle import LoginThrottle
 from auth.tokens import TokenService
-from graph import bench_routes
 from graph.edge.apq import PersistedQueryStore
 from graph.edge.documents import TrustedDocuments
 from graph.edge.oauth import TokenServer
@@ -88,7 +87,7 @@ class Services:
             ),
             usage=UsageRecorder(db, flush_seconds=settings.usage_flush_seconds),
             oauth=TokenServer(tokens),
-            response_cache=bench_routes.response_cache(cache, settings),
+            response_cache=ResponseCache(cache, enabled=settings.response_cache),
         )
 
     def bundle(self, principal: Principal | None, origin: Origin) -> RequestBundle:
