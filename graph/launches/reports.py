@@ -12,7 +12,6 @@ from strawberry.relay import PageInfo
 from strawberry.types import Info
 
 from auth.principal import Role
-from graph import loaders
 from graph.launches.types import Launch, LaunchStatus
 from models.launches.tables import Launch as LaunchRow
 from resolvers.launches import reports as uc
@@ -73,7 +72,7 @@ class LaunchOccupancy:
 
     @strawberry.field(description="The launch's bookings, oldest first (batched across the page).")
     async def bookings(self, info: Info) -> list[BookingReportLine]:
-        lines = await loaders.booking_lines(info.context).load(str(self.launch.id))
+        lines = await info.context.loaders.booking_lines.load(str(self.launch.id))
         return [BookingReportLine.from_line(line) for line in lines]
 
 
