@@ -17,9 +17,9 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, OKPKey
 from joserfc.jwt import JWTClaimsRegistry
+from uuid6 import uuid7
 
 from auth.principal import Principal, Role
-from models.ids import new_id
 
 ALGORITHM = "Ed25519"
 REQUIRED_CLAIMS = ("sub", "role", "iss", "aud", "iat", "exp", "jti")
@@ -56,7 +56,7 @@ class TokenService:
             "aud": self.audience,
             "iat": now,
             "exp": now + self.ttl_seconds,
-            "jti": new_id(),
+            "jti": str(uuid7()),
             **(extra or {}),
         }
         header = {"alg": ALGORITHM, "kid": self._active.kid, "typ": "JWT"}
@@ -85,7 +85,7 @@ class TokenService:
             "aud": self._purpose_audience(purpose),
             "iat": now,
             "exp": now + ttl_seconds,
-            "jti": new_id(),
+            "jti": str(uuid7()),
             **(extra or {}),
         }
         header = {"alg": ALGORITHM, "kid": self._active.kid, "typ": f"{purpose}+jwt"}

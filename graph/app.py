@@ -11,7 +11,6 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from graph import bench_routes
 from graph.edge.authentication import AuthenticationMiddleware
 from graph.edge.graphiql import graphiql_asset
 from graph.edge.health import healthz, readyz
@@ -74,8 +73,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         lifespan=lifespan,
     )
-    if settings.bench_baselines:
-        app.router.routes.extend(bench_routes.routes())
     app.state.schema = build_schema(production=settings.is_production, limits=Limits.from_settings(settings))
     # The last added runs first: the request id is known before anything else happens.
     app.add_middleware(AuthenticationMiddleware, authenticator=lambda: app.state.services.authenticator)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from starlette.requests import Request
 from strawberry.types import Info
 
 from auth import policies
 from auth.principal import Principal
+from graph.loaders import Loaders
 from graph.services import Services
 from models.errors import Forbidden, Unauthenticated
 from models.sync.outbox import Origin
@@ -24,8 +24,11 @@ class Context:
     principal: Principal | None = None
     auth_error: str | None = None
     response_headers: dict[str, str] = field(default_factory=dict)
-    # Per-request DataLoaders, created on first use by graph.loaders.
-    loaders: dict[str, Any] = field(default_factory=dict)
+    # This request's DataLoaders (graph/loaders.py), each created on first use.
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.services.bundle(self.principal, self.origin("load")))
 
     def require_principal(self) -> Principal:
         if self.principal is None:

@@ -9,9 +9,9 @@ from aiocache.base import BaseCache
 from auth.authenticate import Authenticator
 from auth.principal import Principal
 from auth.revocation import RevocationList
+from auth.services import AuthServices
 from auth.throttle import LoginThrottle
 from auth.tokens import TokenService
-from graph import bench_routes
 from graph.edge.apq import PersistedQueryStore
 from graph.edge.documents import TrustedDocuments
 from graph.edge.oauth import TokenServer
@@ -23,7 +23,6 @@ from models.store import mongo
 from models.store.cache import TagVersions, build_cache
 from models.store.db import Database
 from models.sync.outbox import Origin
-from resolvers.accounts.sessions import AuthServices
 from resolvers.partners.persisted import UsageRecorder
 from resolvers.request import RequestBundle
 
@@ -88,7 +87,7 @@ class Services:
             ),
             usage=UsageRecorder(db, flush_seconds=settings.usage_flush_seconds),
             oauth=TokenServer(tokens),
-            response_cache=bench_routes.response_cache(cache, settings),
+            response_cache=ResponseCache(cache, enabled=settings.response_cache),
         )
 
     def bundle(self, principal: Principal | None, origin: Origin) -> RequestBundle:

@@ -63,10 +63,9 @@ class Settings(BaseSettings):
     usage_flush_seconds: float = 10.0  # partner usage counters are written to PostgreSQL this often
     oauth_require_https: bool | None = None  # default: in production only
 
-    # Benchmark-only baseline routes (graph/bench_routes.py); never set in production.
-    bench_baselines: bool = False
-    # With bench_baselines only: False turns the whole-response cache off (the bench's cache-off scenarios).
-    bench_response_cache: bool = True
+    # The whole-response cache of anonymous catalogue queries (graph/edge/response_cache.py). False: every
+    # query executes against PostgreSQL (answers are neither read from nor kept in it); headers are unchanged.
+    response_cache: bool = True
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
@@ -76,8 +75,6 @@ class Settings(BaseSettings):
             raise ValueError("every jwt key secret must be at least 32 characters")
         if self.is_production and DEV_JWT_SECRET in self.jwt_keys.values():
             raise ValueError("production refuses to start with the default development signing key")
-        if self.is_production and self.bench_baselines:
-            raise ValueError("benchmark baseline routes are never mounted in production")
         return self
 
     @property

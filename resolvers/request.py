@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from auth.principal import Principal
+from auth.services import AuthServices
 from models.bookings.gateway import PaymentGateway
 from models.errors import Unauthenticated
 from models.store.db import Database, SqlUnitOfWork
 from models.sync.outbox import Origin
-from resolvers.accounts.sessions import AuthServices
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,8 @@ import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
-from graph.loaders import loader
 from models.accounts.users import User as UserRecord
 from models.errors import DomainError
-from resolvers.accounts import users as accounts
 from resolvers.accounts.sessions import SessionTokens
 
 
@@ -32,8 +30,7 @@ class RegistrationRole(Enum):
 
 def users(info: Info) -> DataLoader[str, UserRecord | DomainError]:
     """Users by id for this request, each one checked against the caller (self, or IT for anyone)."""
-    call = info.context.bundle(info)
-    return loader(info.context, "users", lambda ids: accounts.read_users(call, user_ids=ids))
+    return info.context.loaders.users
 
 
 async def load_user(info: Info, user_id: str) -> UserRecord:

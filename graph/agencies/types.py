@@ -9,7 +9,6 @@ import strawberry
 from strawberry.types import Info
 
 from auth import policies
-from graph import loaders
 from models.agencies import tables as rows
 from models.agencies.tables import Destination as DestinationEnum
 from models.errors import Forbidden
@@ -69,7 +68,7 @@ class Agency:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Agency | None:
-        row = await loaders.agencies(info.context).load(str(id))
+        row = await info.context.loaders.agencies.load(str(id))
         return cls.from_row(row) if row else None
 
 
@@ -95,13 +94,13 @@ class Rocket:
 
     @strawberry.field(description="The agency owning the rocket.")
     async def agency(self, info: Info) -> Agency:
-        row = await loaders.agencies(info.context).load(self.agency_id)
+        row = await info.context.loaders.agencies.load(self.agency_id)
         assert row is not None  # foreign key
         return Agency.from_row(row)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Rocket | None:
-        row = await loaders.rockets(info.context).load(str(id))
+        row = await info.context.loaders.rockets.load(str(id))
         return cls.from_row(row) if row else None
 
 

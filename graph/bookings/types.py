@@ -10,7 +10,6 @@ from strawberry.types import Info
 
 from auth import policies
 from auth.principal import Principal
-from graph import loaders
 from graph.launches.types import Launch
 from models.bookings import tables as rows
 from models.errors import Forbidden
@@ -69,24 +68,24 @@ class Booking:
 
     @strawberry.field(description="The launch, with its current status (and status history).")
     async def launch(self, info: Info) -> Launch:
-        row = await loaders.launches(info.context).load(self.launch_id)
+        row = await info.context.loaders.launches.load(self.launch_id)
         assert row is not None  # foreign key
         return Launch.from_row(row)
 
     @strawberry.field(description="The passengers, in the order they were booked.")
     async def passengers(self, info: Info) -> list[Passenger]:
-        found = await loaders.passengers(info.context).load(str(self.id))
+        found = await info.context.loaders.passengers.load(str(self.id))
         return [Passenger(name=p.name, birth_date=p.birth_date) for p in found]
 
     @strawberry.field(description="The refund, when the cancellation paid one.")
     async def refund(self, info: Info) -> Refund | None:
-        row = await loaders.refunds(info.context).load(str(self.id))
+        row = await info.context.loaders.refunds.load(str(self.id))
         return Refund(amount=row.amount, ratio=row.ratio, refunded_at=row.created_at) if row else None
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Booking | None:
         principal = info.context.require_principal()
-        row = await loaders.bookings(info.context).load(str(id))
+        row = await info.context.loaders.bookings.load(str(id))
         if row is None:
             return None
         if not await readable_by(info, principal, row):
@@ -98,12 +97,12 @@ async def readable_by(info: Info, principal: Principal, booking: rows.Booking) -
     """The facts `policies.may_read_booking` asks for, loaded only when it asks."""
 
     async def traveler_user_id() -> str | None:
-        traveler = await loaders.travelers(info.context).load(booking.traveler_id)
+        traveler = await info.context.loaders.travelers.load(booking.traveler_id)
         return traveler.user_id if traveler else None
 
     async def agency_user_id() -> str | None:
-        launch = await loaders.launches(info.context).load(booking.launch_id)
-        agency = await loaders.agencies(info.context).load(launch.agency_id) if launch else None
+        launch = await info.context.loaders.launches.load(booking.launch_id)
+        agency = await info.context.loaders.agencies.load(launch.agency_id) if launch else None
         return agency.user_id if agency else None
 
     return await policies.may_read_booking(principal, traveler_user_id=traveler_user_id, agency_user_id=agency_user_id)

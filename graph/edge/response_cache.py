@@ -11,6 +11,8 @@ commit, so the next request finds an older stamp, misses and reads PostgreSQL. O
 
 The cache is an accelerator, never a dependency: every cache call has a short deadline, failures are
 logged and answered from PostgreSQL, and after a failure the cache is left alone for BACKOFF_SECONDS.
+Turned off (settings.response_cache = False), every request is answered as when the cache is unavailable:
+executed, with the same headers.
 
 Headers: cacheable answers are `Cache-Control: public, max-age=PUBLIC_MAX_AGE` (short, so a CDN in
 front lags by seconds at most) with `Vary: Authorization, Accept`; authenticated answers are
@@ -82,8 +84,9 @@ FAST_LANE_MARKERS = (b"launches", b"persistedQuery", b"documentId")
 
 
 class ResponseCache:
-    def __init__(self, cache: BaseCache) -> None:
+    def __init__(self, cache: BaseCache, *, enabled: bool = True) -> None:
         self._cache = cache
+        self._enabled = enabled  # off (ASTRO_RESPONSE_CACHE=false): answered as when the cache is unavailable
         self._skip_until = 0.0
 
     async def lookup(self, request: Request, operation: OperationLike) -> Lookup:
@@ -120,7 +123,9 @@ class ResponseCache:
 
     async def _read(self, key: str) -> tuple[bytes | None, Slot | None]:
         """One round trip reads the tag's version and the entry together: (the body on a hit, None) or
-        (None, where to store on a miss); (None, None) when the cache is unavailable."""
+        (None, where to store on a miss); (None, None) when the cache is unavailable or turned off."""
+        if not self._enabled:
+            return None, None
         found = await self._guarded(self._cache.multi_get([f"tag:{TAG}", key], timeout=CACHE_DEADLINE))
         if found is None:
             return None, None

@@ -12,7 +12,6 @@ from strawberry.relay import PageInfo
 from strawberry.types import Info
 
 from auth.principal import Role
-from graph import loaders
 from graph.edge.permissions import IsAuthenticated, allow
 from graph.edge.refusals import answer
 from graph.launches.types import Launch, LaunchStatus
@@ -76,7 +75,7 @@ class LaunchOccupancy:
 
     @strawberry.field(description="The launch's bookings, oldest first (batched across the page).")
     async def bookings(self, info: Info) -> list[BookingReportLine]:
-        lines = await loaders.booking_lines(info.context).load(str(self.launch.id))
+        lines = await info.context.loaders.booking_lines.load(str(self.launch.id))
         return [BookingReportLine.from_line(line) for line in lines]
 
 

@@ -9,7 +9,6 @@ import strawberry
 from strawberry.types import Info
 
 from auth import policies
-from graph import loaders
 from graph.agencies.types import Agency, Destination, Rocket
 from models.agencies.tables import Destination as DestinationEnum
 from models.errors import Forbidden
@@ -96,12 +95,12 @@ class Launch:
     )
     async def status_history(self, info: Info) -> list[LaunchStatusChange] | None:
         await require_history_reader(info, self)
-        changes = await loaders.status_history(info.context).load(str(self.id))
+        changes = await info.context.loaders.status_history.load(str(self.id))
         return [LaunchStatusChange.from_row(change) for change in changes]
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Launch | None:
-        row = await loaders.launches(info.context).load(str(id))
+        row = await info.context.loaders.launches.load(str(id))
         return cls.from_row(row) if row else None
 
 
@@ -109,11 +108,11 @@ async def require_history_reader(info: Info, launch: Launch) -> None:
     principal = info.context.require_principal()
 
     async def agency_user_id() -> str | None:
-        agency = await loaders.agencies(info.context).load(launch.agency_id)
+        agency = await info.context.loaders.agencies.load(launch.agency_id)
         return agency.user_id if agency else None
 
     async def holds_booking() -> bool:
-        return bool(await loaders.held_launches(info.context).load(str(launch.id)))
+        return bool(await info.context.loaders.held_launches.load(str(launch.id)))
 
     if not await policies.may_read_status_history(
         principal, agency_user_id=agency_user_id, holds_booking=holds_booking
@@ -122,12 +121,12 @@ async def require_history_reader(info: Info, launch: Launch) -> None:
 
 
 async def _agency(info: Info, agency_id: str) -> Agency:
-    row = await loaders.agencies(info.context).load(agency_id)
+    row = await info.context.loaders.agencies.load(agency_id)
     assert row is not None  # foreign key
     return Agency.from_row(row)
 
 
 async def _rocket(info: Info, rocket_id: str) -> Rocket:
-    row = await loaders.rockets(info.context).load(rocket_id)
+    row = await info.context.loaders.rockets.load(rocket_id)
     assert row is not None  # foreign key
     return Rocket.from_row(row)

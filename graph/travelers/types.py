@@ -9,7 +9,6 @@ import strawberry
 from strawberry.types import Info
 
 from auth import policies
-from graph import loaders
 from models.errors import Forbidden
 from models.travelers import tables as rows
 
@@ -55,12 +54,12 @@ class Traveler:
 
     @strawberry.field(description="VIP: confirmed bookings on two or more distinct launches (derived).")
     async def vip(self, info: Info) -> bool:
-        return await loaders.vip(info.context).load(str(self.id))
+        return await info.context.loaders.vip.load(str(self.id))
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Traveler | None:
         principal = info.context.require_principal()
-        row = await loaders.travelers(info.context).load(str(id))
+        row = await info.context.loaders.travelers.load(str(id))
         if row is None:
             return None
         if not policies.may_read_traveler(principal, row.user_id):

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from models.errors import Conflict
-
-if TYPE_CHECKING:
-    from models.launches.tables import LaunchStatus
+from models.launches.status import LaunchStatus
 
 
 class LaunchMoveRefused(Conflict):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
@@ -18,16 +17,7 @@ from models.launches.errors import (
     LaunchMoveRefused,
     MinimumPassengersNotReached,
 )
-
-
-class LaunchStatus(StrEnum):
-    SCHEDULED = "scheduled"
-    CONFIRMED = "confirmed"
-    DELAYED = "delayed"
-    LAUNCHED = "launched"
-    FAILED = "failed"
-    ABORTED = "aborted"
-
+from models.launches.status import LaunchStatus
 
 S = LaunchStatus
 ALLOWED_MOVES: dict[LaunchStatus, frozenset[LaunchStatus]] = {

@@ -13,11 +13,10 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from auth.passwords import verify_password
-from auth.revocation import RevocationList
-from auth.throttle import LoginThrottle, Throttled
+from auth.services import AuthServices
+from auth.throttle import Throttled
 from auth.tokens import TokenService
 from models.accounts.errors import InvalidCredentials, LoginUnavailable, TooManyAttempts
 from models.accounts.users import (
@@ -34,22 +33,9 @@ from models.base import utcnow
 from models.errors import Unauthenticated
 from models.ids import new_id
 from models.store.mongo import run_sync
-
-if TYPE_CHECKING:  # resolvers.request imports AuthServices from here
-    from resolvers.request import RequestBundle
+from resolvers.request import RequestBundle
 
 log = logging.getLogger("astro.auth")
-
-
-@dataclass(frozen=True)
-class AuthServices:
-    """The process-wide collaborators of the authentication use cases."""
-
-    tokens: TokenService
-    revocations: RevocationList
-    throttle: LoginThrottle
-    refresh_ttl_seconds: int
-    public_url: str
 
 
 @dataclass(frozen=True)

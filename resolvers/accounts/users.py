@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from auth import policies
 from auth.passwords import hash_password, password_problem, verify_password
 from auth.principal import Principal
+from auth.services import AuthServices
 from auth.tokens import InvalidToken
 from models.accounts.errors import (
     EmailAlreadyRegistered,
@@ -32,7 +33,7 @@ from models.accounts.users import (
 )
 from models.errors import DomainError, Forbidden, NotFound, Unauthenticated
 from models.store.mongo import run_sync
-from resolvers.accounts.sessions import AuthServices, access_token_for, admit
+from resolvers.accounts.sessions import access_token_for, admit
 from resolvers.request import RequestBundle
 
 log = logging.getLogger("astro.auth")

@@ -34,8 +34,8 @@ def wait_until_ready(url: str, deadline_s: float, proc: subprocess.Popen[bytes] 
 
 def _spawn(name: str, args: list[str], env: dict[str, str], cwd: Path = ROOT) -> subprocess.Popen[bytes]:
     LOGS.mkdir(parents=True, exist_ok=True)
-    log = (LOGS / f"{name}.log").open("wb")
-    return subprocess.Popen(args, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    with (LOGS / f"{name}.log").open("wb") as log:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(args, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGINT, timeout: float = 20) -> None:
@@ -52,7 +52,12 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGINT, timeout: float
 
 @contextlib.contextmanager
 def service(name: str, port: int, env: dict[str, str], workers: int = 2) -> Iterator[subprocess.Popen[bytes]]:
-    args = [str(VENV_BIN / "astro"), "serve", "--port", str(port), "--workers", str(workers)]
+    """The bench's app (tests/bench/app.py: the product's plus the baseline routes) on uvicorn, as `astro serve`
+    runs the product's: the store URLs come from `env`."""
+    args = [
+        *(str(VENV_BIN / "python"), "-m", "uvicorn", "tests.bench.app:create_app", "--factory"),
+        *("--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--no-access-log"),
+    ]
     proc = _spawn(name, args, {**os.environ, **env})
     try:
         wait_until_ready(f"http://127.0.0.1:{port}/graphql", 60, proc)

@@ -22,7 +22,7 @@ METHOD_NOTES = (
     ),
     (
         "- Cache-off scenarios and bookSeats go to a second instance started with "
-        "`ASTRO_BENCH_RESPONSE_CACHE=false`. Rate limits stay on, with limits that never trip (one client "
+        "`ASTRO_RESPONSE_CACHE=false`. Rate limits stay on, with limits that never trip (one client "
         "address sends everything)."
     ),
     (
@@ -152,7 +152,8 @@ def render(r: dict[str, Any]) -> str:
         "",
         "## Method",
         "",
-        f"- The service: `astro serve --workers 2` on PostgreSQL 127.0.0.1:5432 (database `astro_bench`, "
+        f"- The service: the app of `tests/bench/app.py` (the product's plus the baseline routes) on uvicorn "
+        f"`--workers 2`, as `astro serve` runs it, on PostgreSQL 127.0.0.1:5432 (database `astro_bench`, "
         f"recreated and migrated each run) and Redis; {r['base_size']:,} launches for every scenario but the "
         "deep page (data set in `tests/bench/dataset.py`, written with generate_series).",
         f"- Load: autocannon, {p.connections} connections (bookSeats 64, deep page 8), each measurement its own "

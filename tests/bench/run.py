@@ -45,7 +45,6 @@ def service_env(mongo_url: str, run_id: str, *, cached: bool) -> dict[str, str]:
         "MONGODB_DB": f"astro_{run_id}",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
         "ASTRO_CACHE_NAMESPACE": f"bench-{run_id}",
-        "ASTRO_BENCH_BASELINES": "1",
         "ASTRO_DATA_DIR": str(procs.ROOT / ".astro" / "bench"),
         # One client address sends everything: limits stay on (their cost is measured) but never trip.
         "ASTRO_RATE_LIMIT_PER_IP": "1000000000",

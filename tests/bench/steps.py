@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 SERVICE = "http://127.0.0.1:8101"  # response cache on, baseline routes mounted
 UNCACHED = "http://127.0.0.1:8103"  # whole-response cache off
 PGL = "http://127.0.0.1:8102"
-NO_RESPONSE_CACHE = {"ASTRO_BENCH_RESPONSE_CACHE": "false"}
+NO_RESPONSE_CACHE = {"ASTRO_RESPONSE_CACHE": "false"}
 __all__ = ["book_seats", "postgraphile_counts", "sql_counts", "startup"]
 
 
