@@ -12,7 +12,7 @@ import pymongo
 import pytest
 
 from scripts.seed_users import DEMO_USERS, demo_password, seed_users
-from tests.auth.conftest import login
+from tests.support.accounts import login
 
 ASTRO = str(Path(sys.executable).parent / "astro")
 

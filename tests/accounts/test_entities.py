@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.support import error_codes, make_user
+from tests.support.builders import make_user
+from tests.support.graphql import error_codes
 
 ENTITIES = """
 query($representations: [_Any!]!) {

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.auth.conftest import CONFIRM, LOGOUT, ME, REFRESH, confirmation_token, login, register
-from tests.support import error_codes
+from tests.support.accounts import CONFIRM, LOGOUT, ME, REFRESH, confirmation_token, login, register
+from tests.support.graphql import error_codes
 
 
 async def test_register_confirm_login_me_refresh_logout(gql, notifications_log, settings):

@@ -6,8 +6,8 @@ import asyncio
 import time
 
 from auth.throttle import LoginThrottle, Throttled, backoff_delay
-from tests.auth.conftest import LOGIN, PASSWORD, login, register
-from tests.support import error_codes
+from tests.support.accounts import LOGIN, PASSWORD, login, register
+from tests.support.graphql import error_codes
 
 
 async def test_unknown_email_and_wrong_password_give_the_same_error(gql):

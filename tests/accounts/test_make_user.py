@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.auth.conftest import ME, login
-from tests.support import TEST_PASSWORD, make_user
+from tests.support.accounts import ME, login
+from tests.support.builders import TEST_PASSWORD, make_user
 
 
 @pytest.mark.parametrize("role", ["traveler", "agency", "financial", "it"])

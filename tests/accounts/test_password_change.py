@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.auth.conftest import ME, PASSWORD, REFRESH, login, register
-from tests.support import error_codes
+from tests.support.accounts import ME, PASSWORD, REFRESH, login, register
+from tests.support.graphql import error_codes
 
 CHANGE = """
 mutation($current: String!, $new: String!) {

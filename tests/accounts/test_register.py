@@ -9,8 +9,8 @@ import pytest
 from auth.passwords import common_passwords, password_problem
 from models.accounts.users import find_user_by_email
 from models.store.mongo import run_sync
-from tests.auth.conftest import REGISTER, register
-from tests.support import error_codes
+from tests.support.accounts import REGISTER, register
+from tests.support.graphql import error_codes
 
 
 async def test_the_same_email_in_any_case_is_refused(gql):

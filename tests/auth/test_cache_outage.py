@@ -11,7 +11,7 @@ from auth.revocation import RevocationList
 from auth.throttle import LoginThrottle
 from models.store.cache import build_cache
 from resolvers.accounts import sessions as auth_sessions
-from tests.support import TEST_PASSWORD, make_user
+from tests.support.builders import TEST_PASSWORD, make_user
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.bookings import journeys as j
-from tests.support import error_codes
+from tests.support import journeys as j
+from tests.support.graphql import error_codes
 
 ROLES = ("visitor", "traveler", "other_traveler", "agency", "other_agency", "financial", "it")
 ALLOWED, DENIED = "data", None  # DENIED: the code expected instead, per role (below)

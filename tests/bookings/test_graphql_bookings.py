@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from models.base import utcnow
-from tests.bookings import journeys as j
-from tests.support import error_codes
+from tests.support import journeys as j
+from tests.support.graphql import error_codes
 
 UPDATE = """
 mutation($input: TravelerProfileUpdate!) {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from graph.schema import build_schema
-from tests.support import error_codes
+from tests.support.graphql import error_codes
 
 
 async def test_healthz_and_readyz_name_every_store(http):

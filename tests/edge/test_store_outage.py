@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from graph.app import create_app
-from tests.support import error_codes
+from tests.support.graphql import error_codes
 
 DOCUMENT_ID = "sha256:" + "0" * 64
 

@@ -10,7 +10,7 @@ import pytest
 
 from graph.settings import Settings
 from resolvers.bookings.book_seats import book_seats
-from tests.bookings.builders import ORIGIN, adults, make_launch, make_traveler
+from tests.support.builders import ORIGIN, adults, make_launch, make_traveler
 
 VIEW = "query { launches(first: 10) { edges { node { id seatsAvailable agency { legalName } } } } }"
 

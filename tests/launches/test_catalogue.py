@@ -6,11 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event
-
 from models.base import utcnow
-from tests.bookings.builders import make_launch, make_seller
-from tests.support import error_codes
+from tests.support.builders import make_launch, make_seller
+from tests.support.graphql import error_codes
+from tests.support.sql import sql_statements
 
 CATALOGUE = """
 query Catalogue($filter: CatalogueFilter, $sort: CatalogueSort, $descending: Boolean, $first: Int, $after: String) {
@@ -36,8 +35,8 @@ async def test_lists_only_bookable_future_launches_with_agency_and_rocket(servic
     seller = await make_seller(services, name="Lunar Ways")
     soon = utcnow() + timedelta(days=10)
     for status in ("scheduled", "confirmed", "delayed", "launched", "failed", "aborted"):
-        await make_launch(services, seller, status=status, mission=status, launch_at=soon)
-    await make_launch(services, seller, mission="past", launch_at=utcnow() - timedelta(hours=1))
+        await make_launch(services, seller.rocket, status=status, mission=status, launch_at=soon)
+    await make_launch(services, seller.rocket, mission="past", launch_at=utcnow() - timedelta(hours=1))
     page = await catalogue(gql)
     assert sorted(missions(page)) == ["confirmed", "delayed", "scheduled"]
     node = page["edges"][0]["node"]
@@ -48,11 +47,13 @@ async def test_lists_only_bookable_future_launches_with_agency_and_rocket(servic
 async def test_filters(services, gql):
     a, b = await make_seller(services), await make_seller(services)
     base = utcnow() + timedelta(days=30)
-    await make_launch(services, a, mission="A-moon-cheap", destination="moon", price="100.00", launch_at=base)
+    await make_launch(services, a.rocket, mission="A-moon-cheap", destination="moon", price="100.00", launch_at=base)
     await make_launch(
-        services, a, mission="A-mars", destination="mars", price="900.00", launch_at=base + timedelta(days=40)
+        services, a.rocket, mission="A-mars", destination="mars", price="900.00", launch_at=base + timedelta(days=40)
     )
-    await make_launch(services, b, mission="B-moon-full", destination="moon", price="500.00", capacity=10, seats_sold=9)
+    await make_launch(
+        services, b.rocket, mission="B-moon-full", destination="moon", price="500.00", capacity=10, seats_sold=9
+    )
     assert missions(await catalogue(gql, filter={"destination": "MOON"})) == ["A-moon-cheap", "B-moon-full"]
     assert missions(await catalogue(gql, filter={"agencyId": a.agency.id})) == ["A-moon-cheap", "A-mars"]
     assert missions(await catalogue(gql, filter={"priceMin": "200", "priceMax": "900.00"})) == ["A-mars", "B-moon-full"]
@@ -67,7 +68,7 @@ async def test_sorts_and_keyset_pages_walk_everything_once(services, gql):
     for i in range(7):
         await make_launch(
             services,
-            seller,
+            seller.rocket,
             mission=f"m{i}",
             price=f"{(i % 3) * 100 + 100}.00",
             seats_sold=i,
@@ -102,20 +103,10 @@ async def test_bad_pagination_is_bad_user_input(services, gql):
 async def test_statement_count_does_not_grow_with_the_page(services, gql):
     sellers = [await make_seller(services) for _ in range(7)]
     for i in range(200):
-        await make_launch(services, sellers[i % len(sellers)], mission=f"m{i}")
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    engine = services.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        counts = []
-        for size in (10, 200):
-            statements.clear()
+        await make_launch(services, sellers[i % len(sellers)].rocket, mission=f"m{i}")
+    counts = []
+    for size in (10, 200):
+        with sql_statements(services) as statements:
             assert len(missions(await catalogue(gql, first=size))) == size
-            counts.append(len(statements))
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+        counts.append(len(statements))
     assert counts == [1, 1], counts  # launches joined with their agencies and rockets

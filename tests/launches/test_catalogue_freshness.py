@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.agencies.conftest import Cast, days, now
+from tests.support.builders import Cast, days, now
 
 CATALOGUE = "{ launches(first: 50) { edges { node { id missionName pricePerSeat capacity seatsAvailable status } } } }"
 

@@ -16,18 +16,20 @@ from models.launches.tables import Launch, LaunchStatus, LaunchStatusChange
 from models.store.cache import TagVersions, build_cache
 from models.sync.outbox import OutboxEvent
 from resolvers.launches import lifecycle as uc
-from tests.agencies.conftest import (
+from tests.support.builders import (
     ORIGIN,
     Cast,
     days,
     fetch,
+    make_agency,
     make_booking,
     make_launch,
     make_rocket,
-    make_traveler,
+    make_traveler_profile,
+    make_user,
     now,
 )
-from tests.support import error_codes, make_user
+from tests.support.graphql import error_codes
 
 SCHEDULE = """mutation($input: ScheduleLaunchInput!) {
   scheduleLaunch(input: $input) {
@@ -127,8 +129,6 @@ async def test_schedule_refusals(services: Any, cast: Cast, gql: Any, changes: d
 
 async def test_an_unconfirmed_agency_cannot_schedule(services: Any, cast: Cast, gql: Any) -> None:
     user, token = await make_user(services, "agency", confirmed=False)
-    from tests.agencies.conftest import make_agency
-
     agency = await make_agency(services, user.id, "Fresh Agency")
     rocket = await make_rocket(services, agency)
     body = await gql(SCHEDULE, {"input": terms(cast, rocketId=rocket.id)}, token=token)
@@ -235,7 +235,7 @@ async def test_use_cases_take_a_clock(services: Any, cast: Cast) -> None:
 
 
 async def test_abort_cancels_every_booking_with_a_full_refund_atomically(services: Any, cast: Cast, gql: Any) -> None:
-    other = await make_traveler(services, (await make_user(services, "traveler"))[0].id, "Cy")
+    other = await make_traveler_profile(services, (await make_user(services, "traveler"))[0].id, "Cy")
     launch = await make_launch(services, cast.rocket, seats_sold=5, minimum=1, price="100.00")
     first = await make_booking(services, launch, cast.traveler, seats=2)
     second = await make_booking(services, launch, other, seats=3)

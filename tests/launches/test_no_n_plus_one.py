@@ -3,19 +3,18 @@ statements for 10 launches as for 200 (nested fields go through per-request Data
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from graph.settings import Settings
 from models.agencies.tables import Rocket
 from models.bookings.tables import Booking, Payment
 from models.launches.tables import Launch
-from tests.agencies.conftest import Cast, days, fetch, insert, make_rocket, now
+from tests.support.builders import Cast, days, fetch, insert, make_rocket, now
+from tests.support.sql import sql_statements
 
 WITH_BOOKINGS = """query($first: Int!) {
   myLaunches(first: $first) {
@@ -29,21 +28,6 @@ WITH_BOOKINGS = """query($first: Int!) {
 def settings(settings: Settings) -> Settings:
     """200 launches with their bookings is beyond the default query cost limit; this test is about SQL."""
     return settings.model_copy(update={"max_cost": 1_000_000})
-
-
-@contextmanager
-def count_statements(services: Any) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    engine = services.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def add_launches_with_bookings(services: Any, cast: Cast, rocket: Rocket, count: int) -> None:
@@ -78,7 +62,7 @@ async def test_launches_with_bookings_cost_the_same_statements_at_10_and_200(
     counts = {}
     for total, add in ((10, 9), (200, 190)):  # cast.launch is the first, with cast.booking
         await add_launches_with_bookings(services, cast, rocket, add)
-        with count_statements(services) as statements:
+        with sql_statements(services) as statements:
             body = await gql(WITH_BOOKINGS, {"first": total}, token=cast.tokens["agency"])
         assert "errors" not in body, body
         edges = body["data"]["myLaunches"]["edges"]
@@ -98,7 +82,7 @@ async def test_federation_entities_are_batched(services: Any, cast: Cast, gql: A
     counts = []
     for size in (10, 120):
         reps = [{"__typename": "Launch", "id": launch_id} for launch_id in ids[:size]]
-        with count_statements(services) as statements:
+        with sql_statements(services) as statements:
             body = await gql(query, {"r": reps}, token=cast.tokens["agency"])
         assert "errors" not in body and len(body["data"]["_entities"]) == size
         counts.append(len(statements))

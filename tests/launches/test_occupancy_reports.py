@@ -12,8 +12,8 @@ import pytest
 
 from models.launches.tables import Launch
 from models.travelers.tables import Traveler
-from tests.agencies.conftest import WHO, Cast, days, make_booking, make_launch, make_rocket, now
-from tests.support import error_codes
+from tests.support.builders import WHO, Cast, days, make_booking, make_launch, make_rocket, now
+from tests.support.graphql import error_codes
 
 OCCUPANCY = """query($filter: OccupancyFilter, $sort: OccupancySort!, $desc: Boolean!, $first: Int!, $after: String) {
   myLaunches(filter: $filter, sort: $sort, descending: $desc, first: $first, after: $after) {

@@ -3,34 +3,17 @@ the very next query, headers tell CDNs what they may keep."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import event
 
 from models.base import utcnow
-from tests.bookings import journeys as j
+from tests.support import journeys as j
+from tests.support.sql import sql_statements
 
 VIEW = """query View { launches(first: 50) {
   edges { node { id missionName status launchAt pricePerSeat seatsAvailable rocket { name } } } } }"""
-
-
-@contextmanager
-def sql_statements(services: Any) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    engine = services.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 async def view(http: httpx.AsyncClient, services: Any) -> dict[str, dict[str, Any]]:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from models.launches.tables import Launch, LaunchStatus, LaunchStatusChange
 from scripts.seed_catalogue import seed_catalogue
 from scripts.seed_users import seed_users
-from tests.agencies.conftest import fetch
+from tests.support.builders import fetch
 
 
 async def test_seed_has_every_status_with_history_and_is_repeatable(services: Any) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from auth.tokens import TokenService
-from tests.edge.conftest import by_id, make_partner, partner_token, register
-from tests.support import error_codes, make_user
+from tests.support.builders import make_user
+from tests.support.graphql import error_codes
+from tests.support.partners import by_id, make_partner, partner_token, register
 
 PARTNER_QUERY = "query PartnerCatalogue { partnerCatalogue }"
 

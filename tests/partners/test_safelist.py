@@ -13,8 +13,9 @@ import pytest
 from graph.edge.apq import sha256_hex
 from models.partners.persisted import document_id
 from resolvers.partners.persisted import ManifestInvalid
-from tests.edge.conftest import by_id, make_partner, manifest, partner_token, register
-from tests.support import error_codes, make_user
+from tests.support.builders import make_user
+from tests.support.graphql import error_codes
+from tests.support.partners import by_id, make_partner, manifest, partner_token, register
 
 ALLOWED = "query PartnerCatalogue { partnerCatalogue }"
 OTHER = "query Other { __typename }"

@@ -1,4 +1,4 @@
-"""Edge fixtures: apps started with overridden settings (or a test schema), partner clients, manifests."""
+"""Apps started with overridden settings (or a schema with test-only fields), sharing the test's stores."""
 
 from __future__ import annotations
 
@@ -8,24 +8,18 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
 import httpx
-import pytest
 import strawberry
 from starlette.applications import Starlette
 from strawberry.types import Info
 
 from graph import schema as app_schema
 from graph.app import create_app
-from graph.edge.documents import manifest_validator
 from graph.edge.limits import Limits
 from graph.edge.permissions import scoped
 from graph.settings import Settings
-from models.partners.persisted import document_id
 from models.store import mongo
-from models.sync.outbox import Origin
-from resolvers.partners import clients, persisted
-from tests.conftest import TRUNCATE, _admin_dsn
+from tests.support.stores import drop_mongo_database, truncate
 
 PRODUCTION = {"environment": "production", "jwt_keys": {"prod-1": "p" * 40}, "jwt_active_kid": "prod-1"}
 
@@ -88,9 +82,9 @@ class Edge:
 StartEdge = Callable[..., Awaitable[Edge]]
 
 
-@pytest.fixture
-async def edge(settings: Settings) -> AsyncIterator[StartEdge]:
-    """`await edge(test_fields=False, **settings)`: a running app (several may share the stores)."""
+@contextlib.asynccontextmanager
+async def edges(settings: Settings) -> AsyncIterator[StartEdge]:
+    """`await start(test_fields=False, **settings)`: a running app (several may share the stores)."""
     await truncate(settings)
     async with contextlib.AsyncExitStack() as stack:
 
@@ -108,62 +102,5 @@ async def edge(settings: Settings) -> AsyncIterator[StartEdge]:
 
         yield start
     mongo.connect(settings.mongodb_url or "", settings.mongodb_db)
-    await mongo.run_sync(_drop_mongo_database)
+    await mongo.run_sync(drop_mongo_database)
     mongo.disconnect()
-
-
-async def truncate(settings: Settings) -> None:
-    conn = await asyncpg.connect(_admin_dsn(settings.database_url or ""))
-    try:
-        await conn.execute(TRUNCATE)
-    finally:
-        await conn.close()
-
-
-def _drop_mongo_database() -> None:
-    import mongoengine
-
-    db = mongoengine.get_db()
-    db.client.drop_database(db.name)
-
-
-def manifest(*bodies: str) -> dict[str, Any]:
-    operations = []
-    for body in bodies:
-        name = body.split()[1].split("(")[0].split("{")[0] if body.startswith(("query ", "mutation ")) else None
-        kind = "mutation" if body.startswith("mutation") else "query"
-        operations.append({"id": document_id(body), "body": body, "name": name, "type": kind})
-    return {"format": "apollo-persisted-query-manifest", "version": 1, "operations": operations}
-
-
-async def register(edge: Edge, name: str, *bodies: str) -> None:
-    validate = manifest_validator(edge.app.state.schema, Limits.from_settings(edge.settings))
-    async with edge.services.db.unit_of_work() as uow:
-        await persisted.register_manifest(uow, name=name, manifest=manifest(*bodies), validate=validate)
-
-
-@dataclass(frozen=True)
-class Partner:
-    id: str
-    secret: str
-
-
-async def make_partner(
-    edge: Edge, name: str = "acme", *, scopes: tuple[str, ...] = ("catalogue:read",), manifest: str | None = None
-) -> Partner:
-    async with edge.services.db.unit_of_work() as uow:
-        issued = await clients.create_client(
-            uow, name=name, scopes=list(scopes), manifest=manifest, origin=Origin("test", "it:test")
-        )
-        return Partner(issued.client.id, issued.secret)
-
-
-async def partner_token(edge: Edge, partner: Partner, scope: str | None = None) -> str:
-    form = {"grant_type": "client_credentials", **({"scope": scope} if scope else {})}
-    response = await edge.http.post("/oauth/token", data=form, auth=(partner.id, partner.secret))
-    assert response.status_code == 200, response.text
-    return response.json()["access_token"]
-
-
-def by_id(body: str, **extra: Any) -> dict[str, Any]:
-    return {"documentId": f"sha256:{document_id(body)}", **extra}

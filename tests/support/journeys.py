@@ -1,4 +1,4 @@
-"""GraphQL walks shared by the bookings tests: an agency selling a launch (through engineer B's mutations)
+"""GraphQL walks shared by the tests: an agency selling a launch (through the launch mutations)
 and a traveler with a profile, each as a real user with a token."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from models.base import utcnow
-from tests.support import GraphQLClient, make_user
+from tests.support.builders import make_user
+from tests.support.graphql import GraphQLClient
 
 AGENCY_PROFILE = """
 mutation { createAgencyProfile(input: {legalName: "Selene Spaceways", contactInfo: "+1 555 0100",
