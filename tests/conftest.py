@@ -17,12 +17,10 @@ from starlette.applications import Starlette
 
 from graph.app import create_app
 from graph.settings import Settings
-from models.tables import metadata
-from tests.support import GraphQLClient
-
-
-def _admin_dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://")
+from tests.support.builders import Cast, make_cast
+from tests.support.edge import StartEdge, edges
+from tests.support.graphql import GraphQLClient
+from tests.support.stores import admin_dsn, drop_mongo_database, truncate
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +41,7 @@ def database_url(pg_server_url: str) -> Iterator[str]:
     from models.store.migrate import upgrade
 
     name = f"astro_test_{uuid.uuid4().hex[:12]}"
-    admin = _admin_dsn(pg_server_url)
+    admin = admin_dsn(pg_server_url)
 
     async def admin_sql(sql: str) -> None:
         conn = await asyncpg.connect(admin)
@@ -88,30 +86,16 @@ def settings(database_url: str, mongodb_url: str) -> Settings:
     )
 
 
-TRUNCATE = "TRUNCATE " + ", ".join(f'"{t.name}"' for t in reversed(metadata.sorted_tables)) + " CASCADE"
-
-
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[Starlette]:
-    conn = await asyncpg.connect(_admin_dsn(settings.database_url or ""))
-    try:
-        await conn.execute(TRUNCATE)
-    finally:
-        await conn.close()
+    await truncate(settings)
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         from models.store import mongo
 
         await mongo.run_sync(mongo.ensure_indexes)
         yield application
-        await mongo.run_sync(_drop_mongo_database)
-
-
-def _drop_mongo_database() -> None:
-    import mongoengine
-
-    db = mongoengine.get_db()
-    db.client.drop_database(db.name)
+        await mongo.run_sync(drop_mongo_database)
 
 
 @pytest.fixture
@@ -129,3 +113,15 @@ async def http(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def gql(http: httpx.AsyncClient) -> GraphQLClient:
     return GraphQLClient(http)
+
+
+@pytest.fixture
+async def edge(settings: Settings) -> AsyncIterator[StartEdge]:
+    """`await edge(test_fields=False, **settings)`: a running app (several may share the stores)."""
+    async with edges(settings) as start:
+        yield start
+
+
+@pytest.fixture
+async def cast(services: Any) -> Cast:
+    return await make_cast(services)

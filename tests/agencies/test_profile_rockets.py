@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from models.agencies.tables import Rocket
 from models.launches.tables import Launch
 from models.sync.outbox import OutboxEvent
-from tests.agencies.conftest import WHO, Cast, make_launch, make_rocket
-from tests.support import error_codes, make_user
+from tests.support.builders import WHO, Cast, make_launch, make_rocket, make_user
+from tests.support.graphql import error_codes
 
 PROFILE_FIELDS = "id legalName description contactInfo contactEmail taxId legalAddress"
 CREATE_PROFILE = (

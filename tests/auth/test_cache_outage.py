@@ -13,7 +13,7 @@ from models.accounts.errors import LoginUnavailable
 from models.store.cache import build_cache
 from models.sync.outbox import Origin
 from resolvers.accounts import sessions as auth_sessions
-from tests.support import TEST_PASSWORD, make_user
+from tests.support.builders import TEST_PASSWORD, make_user
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 

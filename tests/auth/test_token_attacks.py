@@ -19,8 +19,9 @@ from auth.tokens import ALGORITHM, TokenService, derive_key
 from graph.app import create_app
 from graph.settings import DEV_JWT_SECRET
 from models.store.mongo import run_sync
-from tests.auth.conftest import LOGOUT, ME, REFRESH, login, register
-from tests.support import GraphQLClient, error_codes, make_user
+from tests.support.accounts import LOGOUT, ME, REFRESH, login, register
+from tests.support.builders import make_user
+from tests.support.graphql import GraphQLClient, error_codes
 
 OTHER_SECRET = "a-different-secret-that-is-long-enough-123"
 

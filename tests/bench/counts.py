@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import event
 
 from graph.app import create_app
 from graph.settings import Settings
 from tests.bench import dataset, procs, setup_db
 from tests.bench import scenarios as s
+from tests.support.sql import sql_statements
 
 BOOK = (
     "mutation Book($launchId: ID!, $passengers: [PassengerInput!]!, $paymentToken: String!, $key: String) "
@@ -28,17 +28,8 @@ PGL_EXPLAIN_PORT = 8104
 
 
 async def _count(app: Any, client: httpx.AsyncClient, request: dict[str, Any], expect: bytes = b"") -> int:
-    engine = app.state.services.db.engine.sync_engine
-    seen: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with sql_statements(app.state.services) as seen:
         response = await client.request(**request)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     if response.status_code != 200 or b'"errors"' in response.content or expect not in response.content:
         return -1  # shown as such: a count of a failed operation means nothing
     return len(seen)

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.bookings import journeys as j
-from tests.support import error_codes
+from tests.support import journeys as j
+from tests.support.builders import make_user
+from tests.support.graphql import error_codes
 
 ROLES = ("visitor", "traveler", "other_traveler", "agency", "other_agency", "financial", "it")
 ALLOWED, DENIED = "data", None  # DENIED: the code expected instead, per role (below)
@@ -68,8 +69,8 @@ async def world(services: Any, gql: Any) -> dict[str, Any]:
         "other_traveler": (await j.traveler(gql, services)).token,
         "agency": seller.token,
         "other_agency": (await j.agency(gql, services, rocket="Other")).token,
-        "financial": (await j.make_user(services, "financial"))[1],
-        "it": (await j.make_user(services, "it"))[1],
+        "financial": (await make_user(services, "financial"))[1],
+        "it": (await make_user(services, "it"))[1],
     }
     return {"launch": launch_id, "booking": booking["id"], "traveler": profile["id"], "tokens": tokens}
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -18,15 +17,9 @@ from models.bookings.tables import Booking, Passenger, Payment
 from models.errors import NotFound, ValidationFailed
 from models.launches.tables import Launch
 from models.sync.outbox import OutboxEvent
-from resolvers.bookings.book_seats import book_seats, cancel_booking
-from tests.bookings.builders import ORIGIN, adults, make_launch, make_seller, make_traveler
-
-
-async def book(services: Any, who: Any, launch: Launch, passengers: list[PassengerData], **kwargs: Any) -> Any:
-    kwargs.setdefault("payment_token", "tok_success")
-    kwargs.setdefault("idempotency_key", None)
-    call = replace(services.bundle(who.principal, ORIGIN), payments=kwargs.pop("gateway", services.payments))
-    return await book_seats(call, launch_id=launch.id, passengers=passengers, **kwargs)
+from resolvers.bookings.book_seats import cancel_booking
+from tests.support.bookings import book
+from tests.support.builders import ORIGIN, adults, make_launch, make_seller, make_traveler
 
 
 async def state(services: Any, launch: Launch) -> tuple[int, int, int, int]:
@@ -122,7 +115,7 @@ async def test_seat_limit_counts_active_seats_on_the_launch(services):
 
 async def test_vip_threshold_two_distinct_launches_and_canceled_bookings_do_not_count(services):
     seller = await make_seller(services)
-    target, other, third = [await make_launch(services, seller) for _ in range(3)]
+    target, other, third = [await make_launch(services, seller.rocket) for _ in range(3)]
     ada = await make_traveler(services)
     await book(services, ada, target, adults(4))
     with pytest.raises(refusals.SeatLimitExceeded) as raised:  # one launch: not a VIP

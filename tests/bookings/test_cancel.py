@@ -18,8 +18,8 @@ from models.errors import NotFound
 from models.launches.tables import Launch
 from models.sync.outbox import OutboxEvent
 from resolvers.bookings.book_seats import cancel_booking, cancel_launch_bookings
-from tests.bookings.builders import ORIGIN, adults, make_launch, make_traveler
-from tests.bookings.test_book_seats import book
+from tests.support.bookings import book
+from tests.support.builders import ORIGIN, adults, make_launch, make_traveler
 
 
 async def cancel(services: Any, who: Any, booking_id: str, **kwargs: Any) -> Any:

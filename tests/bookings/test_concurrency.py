@@ -17,7 +17,7 @@ from models.bookings.tables import Booking, BookingStatus
 from models.launches.tables import Launch
 from models.store.db import Database
 from resolvers.bookings.book_seats import BookingConfirmed, book_seats
-from tests.bookings.builders import ORIGIN, adults, make_launch, make_profiles, make_seller, make_traveler
+from tests.support.builders import ORIGIN, adults, make_launch, make_profiles, make_seller, make_traveler
 
 RACERS, TRIALS, LAST_SEATS = 200, 20, 5
 
@@ -60,7 +60,7 @@ async def test_200_concurrent_bookings_race_for_the_last_5_seats_20_times(servic
     early = [await make_profiles(services, 2) for _ in range(TRIALS)]
     seller = await make_seller(services)
     for trial in range(TRIALS):
-        launch = await make_launch(services, seller, capacity=7 + LAST_SEATS)
+        launch = await make_launch(services, seller.rocket, capacity=7 + LAST_SEATS)
         for principal, seats in zip(early[trial], (4, 3), strict=True):  # 7 seats sold before the race
             await attempt(services, wide_db, principal, launch.id, services.payments, seats=seats)
         gateway = SimulatedGateway()

@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from graph.edge.apq import sha256_hex
-from tests.support import error_codes
+from tests.support.graphql import error_codes
 
 TYPENAME = "{__typename}"
 TYPENAME_SHA = "ecf4edb46db40b5132295c0291d62fb65d6759a9eedfa4d5d612dd5ec54a6b38"

@@ -15,7 +15,7 @@ from auth.revocation import RevocationList
 from auth.tokens import TokenService
 from graph.edge.authentication import AuthenticationMiddleware
 from models.store.cache import build_cache
-from tests.support import make_user
+from tests.support.builders import make_user
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 

@@ -21,8 +21,8 @@ from graph.app import create_app
 from graph.schema import build_schema
 from graph.settings import Settings
 from models.store import mongo
-from tests.edge.conftest import _drop_mongo_database, truncate
-from tests.support import make_user
+from tests.support.builders import make_user
+from tests.support.stores import drop_mongo_database, truncate
 
 ENTITIES = ("Launch", "Agency", "Rocket", "Booking", "Traveler", "User")
 
@@ -110,7 +110,7 @@ def fuzz(settings: Settings) -> Tally:
                 tally.internal.append(query)
 
         run()
-        loop.run_until_complete(mongo.run_sync(_drop_mongo_database))
+        loop.run_until_complete(mongo.run_sync(drop_mongo_database))
     finally:
         loop.run_until_complete(stack.aclose())
         loop.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 
 from graph.edge.protocol import GRAPHQL_RESPONSE, negotiate
-from tests.support import error_codes
+from tests.support.graphql import error_codes
 
 QUERY = {"query": "{ __typename }"}
 

@@ -10,8 +10,8 @@ from graphql import get_introspection_query, parse
 from graph.edge.limits import Limits, check_shape, operation_cost
 from graph.schema import build_schema
 from graph.settings import Settings
-from tests.edge.conftest import PRODUCTION, schema_with_test_fields
-from tests.support import error_codes
+from tests.support.edge import PRODUCTION, schema_with_test_fields
+from tests.support.graphql import error_codes
 
 
 def codes(response) -> list[str]:
@@ -171,7 +171,7 @@ async def test_rate_limits_per_ip_and_per_user_answer_429_with_retry_after(edge)
     assert limited.status_code == 429 and codes(limited) == ["RATE_LIMITED"]
     assert 1 <= int(limited.headers["retry-after"]) <= 60
     per_user = await edge(rate_limit_per_ip=0, rate_limit_per_user=2)
-    from tests.support import make_user
+    from tests.support.builders import make_user
 
     _, token = await make_user(per_user.services, "traveler")
     headers = {"Authorization": f"Bearer {token}"}
