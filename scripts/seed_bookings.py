@@ -25,7 +25,8 @@ from models.errors import Conflict
 from models.launches.tables import Launch
 from models.sync.outbox import Origin
 from models.travelers.tables import Traveler
-from resolvers.bookings.book_seats import book_seats, cancel_booking, cancel_launch_bookings
+from resolvers.bookings.book_seats import book_seats
+from resolvers.bookings.cancel_booking import cancel_booking, cancel_launch_bookings
 from resolvers.travelers.profiles import create_traveler_profile
 
 ORIGIN = Origin(operation="seed", actor="seed")

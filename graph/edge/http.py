@@ -148,7 +148,7 @@ async def run_operation(
     services = context.services
     try:
         operation = await documents.resolve(check_params(params), context.principal, services)
-        # Whole-response cache of anonymous catalogue queries (graph/response_cache.py, engineer C).
+        # Whole-response cache of anonymous catalogue queries (graph/edge/response_cache.py).
         cached = await services.response_cache.lookup(request, operation)
         if cached.body is not None:
             await after_run(services, operation)  # e.g. APQ registration, as if it had run

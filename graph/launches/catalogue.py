@@ -1,6 +1,6 @@
 """The public launch catalogue: `launches(filter, sort, descending, first, after)`, open to anonymous users.
 
-Whole responses of anonymous catalogue queries are cached by graph.response_cache; this module only
+Whole responses of anonymous catalogue queries are cached by graph.edge.response_cache; this module only
 answers from PostgreSQL.
 """
 

@@ -16,7 +16,7 @@ from sqlmodel import Field, SQLModel
 from models.base import created_field, id_field, time_field
 
 # Scopes a partner client may hold, with what they allow. Domains add theirs here and gate their fields
-# with graph.permissions.HasScope.
+# with graph.edge.permissions.HasScope.
 PARTNER_SCOPES: dict[str, str] = {
     "catalogue:read": "Browse the public launch catalogue.",
 }

@@ -26,7 +26,8 @@ def disconnect() -> None:
 
 def ensure_indexes() -> None:
     from models.accounts.users import RefreshToken, User  # noqa: PLC0415
-    from models.system import LogEntry, SyncJob  # noqa: PLC0415 - documents register on import
+    from models.monitoring.logs import LogEntry  # noqa: PLC0415 - documents register on import
+    from models.sync.jobs import SyncJob  # noqa: PLC0415
 
     for document in (User, RefreshToken, LogEntry, SyncJob):
         document.ensure_indexes()

@@ -31,10 +31,7 @@ from models.store.db import SqlUnitOfWork
 from models.sync.events import Aggregate, Event
 from models.sync.outbox import record_event
 from models.travelers.tables import Traveler
-from resolvers.bookings.cancel_booking import BookingCanceled, cancel_booking, cancel_launch_bookings
 from resolvers.request import RequestBundle
-
-__all__ = ["BookingCanceled", "BookingConfirmed", "book_seats", "cancel_booking", "cancel_launch_bookings"]
 
 log = logging.getLogger("astro.bookings")
 MAX_KEY, MAX_NAME = 200, 200

@@ -1,7 +1,7 @@
 """Partner-client use cases for `it` users: create, list, rotate the secret, revoke.
 
 A client secret is returned once, at creation or rotation, and only its salted hash is kept. Revoking is
-immediate: every partner request checks the client is still active (graph/documents.py) and the token
+immediate: every partner request checks the client is still active (graph/edge/documents.py) and the token
 endpoint refuses a revoked client.
 """
 

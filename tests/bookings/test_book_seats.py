@@ -17,7 +17,7 @@ from models.bookings.tables import Booking, Passenger, Payment
 from models.errors import NotFound, ValidationFailed
 from models.launches.tables import Launch
 from models.sync.outbox import OutboxEvent
-from resolvers.bookings.book_seats import cancel_booking
+from resolvers.bookings.cancel_booking import cancel_booking
 from tests.support.bookings import book
 from tests.support.builders import ORIGIN, adults, make_launch, make_seller, make_traveler
 

@@ -17,7 +17,7 @@ from models.bookings.tables import Booking, Refund
 from models.errors import NotFound
 from models.launches.tables import Launch
 from models.sync.outbox import OutboxEvent
-from resolvers.bookings.book_seats import cancel_booking, cancel_launch_bookings
+from resolvers.bookings.cancel_booking import cancel_booking, cancel_launch_bookings
 from tests.support.bookings import book
 from tests.support.builders import ORIGIN, adults, make_launch, make_traveler
 
