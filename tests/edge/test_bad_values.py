@@ -1,0 +1,42 @@
+"""Values no store can keep are BAD_USER_INPUT naming the argument, before any store is touched; a value a
+store refuses anyway is BAD_USER_INPUT too, never SERVICE_UNAVAILABLE."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+
+from graph.edge.errors import is_store_outage
+from tests.support import error_codes
+
+CATALOGUE = "query($agency: ID) { launches(filter: {agencyId: $agency}) { edges { node { id } } } }"
+
+
+async def test_nul_in_a_variable_is_bad_input_naming_it(gql):
+    body = await gql(CATALOGUE, {"agency": "abc\x00def"})
+    assert error_codes(body) == ["BAD_USER_INPUT"]
+    assert body["errors"][0]["extensions"]["field"] == "$agency"
+    assert "data" not in body or body["data"] is None
+
+
+async def test_nul_in_a_literal_is_bad_input_naming_it(gql):
+    body = await gql('{ launches(filter: {agencyId: "abc\\u0000def"}) { edges { node { id } } } }')
+    assert error_codes(body) == ["BAD_USER_INPUT"]
+    assert body["errors"][0]["extensions"]["field"] == "filter"
+
+
+async def test_nul_deep_in_an_input_object_names_its_path(gql):
+    mutation = (
+        'mutation($p: [PassengerInput!]!) { bookSeats(launchId: "x", passengers: $p, paymentToken: "t") '
+        "{ __typename } }"
+    )
+    body = await gql(mutation, {"p": [{"name": "Ada\x00", "birthDate": "1990-01-01"}]})
+    assert error_codes(body) == ["BAD_USER_INPUT"]
+    assert body["errors"][0]["extensions"]["field"] == "$p[0].name"
+
+
+def test_a_refused_value_is_not_an_outage_and_a_lost_connection_is():
+    refused = DataError("INSERT ...", {}, Exception("numeric field overflow"))
+    assert not is_store_outage(refused)
+    assert not is_store_outage(DBAPIError("SELECT 1", {}, Exception("invalid input syntax")))
+    assert is_store_outage(ConnectionRefusedError())
+    assert is_store_outage(OperationalError("SELECT 1", {}, Exception("server closed the connection")))
