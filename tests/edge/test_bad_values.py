@@ -3,9 +3,15 @@ store refuses anyway is BAD_USER_INPUT too, never SERVICE_UNAVAILABLE."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+import pytest
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
 from graph.edge.errors import is_store_outage
+from models.bookings.rules import VIP_SEAT_LIMIT, booking_amount
+from models.errors import ValidationFailed
+from models.launches.tables import MAX_PRICE, check_price
 from tests.support import error_codes
 
 CATALOGUE = "query($agency: ID) { launches(filter: {agencyId: $agency}) { edges { node { id } } } }"
@@ -40,3 +46,28 @@ def test_a_refused_value_is_not_an_outage_and_a_lost_connection_is():
     assert not is_store_outage(DBAPIError("SELECT 1", {}, Exception("invalid input syntax")))
     assert is_store_outage(ConnectionRefusedError())
     assert is_store_outage(OperationalError("SELECT 1", {}, Exception("server closed the connection")))
+
+
+@pytest.mark.parametrize(
+    ("filters", "field"),
+    [
+        ({"priceMin": "1e309"}, "priceMin"),
+        ({"priceMax": "-Infinity"}, "priceMax"),
+        ({"priceMin": "NaN"}, "priceMin"),
+        ({"priceMax": "9" * 5000}, "priceMax"),
+        ({"dateTo": "9999-12-31"}, "dateTo"),
+        ({"dateFrom": "0001-01-01"}, "dateFrom"),
+    ],
+)
+async def test_catalogue_bounds_no_launch_can_meet_are_bad_input(gql, filters, field):
+    query = "query($f: CatalogueFilter) { launches(filter: $f) { edges { node { id } } } }"
+    body = await gql(query, {"f": filters})
+    assert error_codes(body) == ["BAD_USER_INPUT"], body
+    assert body["errors"][0]["extensions"]["field"] == field
+
+
+def test_the_largest_price_fits_the_largest_booking():
+    amount_column_max = Decimal("9999999999.99")  # numeric(12, 2)
+    assert booking_amount(MAX_PRICE, VIP_SEAT_LIMIT) <= amount_column_max
+    with pytest.raises(ValidationFailed):
+        check_price(MAX_PRICE + Decimal("0.01"))
