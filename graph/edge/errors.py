@@ -15,6 +15,7 @@ from graphql import GraphQLError
 from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeout
+from strawberry.exceptions import StrawberryInputCoercionError
 
 from models.errors import DomainError
 
@@ -35,6 +36,8 @@ def coded(error: GraphQLError, code: str, message: str | None = None, **extra: o
 
 def classify(error: GraphQLError, request_id: str) -> GraphQLError:
     original = error.original_error
+    if isinstance(error, StrawberryInputCoercionError) or isinstance(original, StrawberryInputCoercionError):
+        return coded(error, "BAD_USER_INPUT")  # a scalar value that does not parse (variables and literals)
     if isinstance(original, DomainError):
         details = {k: v for k, v in original.details.items() if isinstance(v, str | int | float | bool)}
         return coded(error, original.code, original.message, **details)

@@ -3,12 +3,14 @@ store refuses anyway is BAD_USER_INPUT too, never SERVICE_UNAVAILABLE."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
 from graph.edge.errors import is_store_outage
+from graph.edge.scalars import parse_datetime
 from models.bookings.rules import VIP_SEAT_LIMIT, booking_amount
 from models.errors import ValidationFailed
 from models.launches.tables import MAX_PRICE, check_price
@@ -71,3 +73,16 @@ def test_the_largest_price_fits_the_largest_booking():
     assert booking_amount(MAX_PRICE, VIP_SEAT_LIMIT) <= amount_column_max
     with pytest.raises(ValidationFailed):
         check_price(MAX_PRICE + Decimal("0.01"))
+
+
+@pytest.mark.parametrize(
+    "value", ["2031-05-01T12:00:00", "9999-12-31T23:59:59-14:00", "yesterday", "2031-02-30T00:00:00Z"]
+)
+async def test_every_datetime_input_needs_a_zone_and_a_representable_instant(gql, value):
+    mutation = 'mutation($d: DateTime!) { delayLaunch(id: "x", newDate: $d, reason: "weather") { __typename } }'
+    body = await gql(mutation, {"d": value})
+    assert error_codes(body) == ["BAD_USER_INPUT"], body
+
+
+def test_datetimes_are_read_in_utc():
+    assert parse_datetime("2031-05-01T12:00:00+02:00") == datetime(2031, 5, 1, 10, tzinfo=UTC)
