@@ -3,6 +3,7 @@ the event loop."""
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
 from importlib.resources import files
 
@@ -25,6 +26,10 @@ def common_passwords() -> frozenset[str]:
 
 def password_problem(password: str) -> str | None:
     """Why a new password is refused, or None when it is acceptable."""
+    if not password.strip():
+        return "Password must not be only spaces"
+    if any(unicodedata.category(char) == "Cc" for char in password):
+        return "Password must not contain control characters"
     if len(password) < MIN_LENGTH:
         return f"Password must be at least {MIN_LENGTH} characters"
     if len(password) > MAX_LENGTH:

@@ -8,26 +8,43 @@ lifetime. The algorithm is pinned: a token naming any other `alg` (none, HS256, 
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Mapping
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from joserfc import jwt
-from joserfc.errors import JoseError
+from joserfc.errors import BadSignatureError, ClaimError, ExpiredTokenError, InvalidTokenError, JoseError
 from joserfc.jwk import KeySet, OKPKey
 from joserfc.jwt import JWTClaimsRegistry
 from uuid6 import uuid7
 
 from auth.principal import Principal, Role
 
+log = logging.getLogger("astro.auth")
 ALGORITHM = "Ed25519"
 REQUIRED_CLAIMS = ("sub", "role", "iss", "aud", "iat", "exp", "jti")
 PURPOSE_CLAIMS = ("sub", "iss", "aud", "iat", "exp", "jti")
 
 
 class InvalidToken(Exception):
-    """The token is malformed, tampered, expired, revoked or not issued by us."""
+    """The token is malformed, tampered, expired, revoked or not issued by us. Its message is one of a few
+    stable reasons (never a library's text, which goes to the debug log)."""
+
+
+def _refused(exc: Exception) -> InvalidToken:
+    """A stable reason for a refused token; the library's own message stays in the log."""
+    log.debug("token refused: %r", exc)
+    if isinstance(exc, InvalidToken):
+        return exc
+    if isinstance(exc, ExpiredTokenError):
+        return InvalidToken("expired")
+    if isinstance(exc, ClaimError | InvalidTokenError):
+        return InvalidToken("missing or invalid claims")
+    if isinstance(exc, BadSignatureError):
+        return InvalidToken("bad signature")
+    return InvalidToken("malformed")
 
 
 def derive_key(kid: str, secret: str) -> OKPKey:
@@ -68,7 +85,7 @@ class TokenService:
             decoded = jwt.decode(token, self._select_key, algorithms=[ALGORITHM])
             self._claims.validate(decoded.claims)
         except (JoseError, ValueError, TypeError) as exc:
-            raise InvalidToken(str(exc)) from exc
+            raise _refused(exc) from exc
         if decoded.header.get("alg") != ALGORITHM:
             raise InvalidToken("unexpected algorithm")
         return decoded.claims
@@ -98,7 +115,7 @@ class TokenService:
             decoded = jwt.decode(token, self._select_key, algorithms=[ALGORITHM])
             JWTClaimsRegistry(leeway=5, **options).validate(decoded.claims)
         except (JoseError, ValueError, TypeError) as exc:
-            raise InvalidToken(str(exc)) from exc
+            raise _refused(exc) from exc
         if decoded.header.get("typ") != f"{purpose}+jwt":
             raise InvalidToken("unexpected token type")
         return decoded.claims

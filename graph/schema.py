@@ -22,6 +22,7 @@ from graph.bookings import mutations as bookings_mutations
 from graph.bookings import queries as bookings_queries
 from graph.bookings.types import Booking
 from graph.edge.limits import Limits, guard_extension
+from graph.edge.scalars import SCALAR_OVERRIDES
 from graph.launches import catalogue, reports
 from graph.launches import mutations as launches_mutations
 from graph.launches.types import Launch
@@ -81,5 +82,6 @@ def assemble_schema(
         extensions=[lambda: ParserCache(maxsize=1024), guard_extension(limits)],
         config=StrawberryConfig(disable_field_suggestions=production),
         federation_version="2.7",
+        scalar_overrides=SCALAR_OVERRIDES,
         **kwargs,
     )

@@ -10,9 +10,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg
 from graphql import GraphQLError
-from pymongo.errors import PyMongoError
-from sqlalchemy.exc import SQLAlchemyError
+from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
+from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeout
+from strawberry.exceptions import StrawberryInputCoercionError
 
 from models.errors import DomainError
 
@@ -33,6 +36,8 @@ def coded(error: GraphQLError, code: str, message: str | None = None, **extra: o
 
 def classify(error: GraphQLError, request_id: str) -> GraphQLError:
     original = error.original_error
+    if isinstance(error, StrawberryInputCoercionError) or isinstance(original, StrawberryInputCoercionError):
+        return coded(error, "BAD_USER_INPUT")  # a scalar value that does not parse (variables and literals)
     if isinstance(original, DomainError):
         details = {k: v for k, v in original.details.items() if isinstance(v, str | int | float | bool)}
         return coded(error, original.code, original.message, **details)
@@ -46,15 +51,27 @@ def classify(error: GraphQLError, request_id: str) -> GraphQLError:
         return coded(error, "GRAPHQL_VALIDATION_FAILED")
     if isinstance(original, GraphQLError):  # e.g. variable coercion wrapped by graphql-core
         return classify(original, request_id) if original is not error else coded(error, "BAD_USER_INPUT")
-    log.error("unexpected error [request %s] at %s", request_id, error.path, exc_info=original)
+    if isinstance(original, DataError):  # a value the store refused: bad input that slipped past validation
+        log.warning("store refused a value [request %s] at %s: %s", request_id, error.path, original.orig)
+        return coded(error, "BAD_USER_INPUT", "A value is out of range or cannot be stored")
     if is_store_outage(original):
+        log.error("store unavailable [request %s] at %s: %r", request_id, error.path, original)
         return coded(error, "SERVICE_UNAVAILABLE", "Service temporarily unavailable", requestId=request_id)
+    log.error("unexpected error [request %s] at %s", request_id, error.path, exc_info=original)
     return coded(error, INTERNAL, "Internal server error", requestId=request_id)
 
 
 def is_store_outage(exc: BaseException) -> bool:
-    """A store that cannot be reached (as opposed to a bug): clients may retry."""
-    return isinstance(exc, OSError | SQLAlchemyError | PyMongoError)
+    """A store that cannot be reached (as opposed to a bug or a refused value): clients may retry."""
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError) or _lost(exc.orig)
+    return isinstance(exc, OSError | SATimeout | DisconnectionError | ConnectionFailure | ServerSelectionTimeoutError)
+
+
+def _lost(driver_error: BaseException | None) -> bool:
+    """asyncpg's own connection failures, as wrapped by SQLAlchemy."""
+    lost = (OSError, asyncpg.exceptions.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError)
+    return isinstance(driver_error, lost)
 
 
 def format_errors(errors: list[GraphQLError], request_id: str) -> list[Any]:

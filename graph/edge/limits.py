@@ -17,6 +17,7 @@ from typing import Any
 
 from cachetools import LRUCache
 from graphql import (
+    ArgumentNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -24,9 +25,15 @@ from graphql import (
     GraphQLError,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    StringValueNode,
+    ValueNode,
     VariableNode,
+    Visitor,
+    visit,
 )
 from graphql.execution import ExecutionResult as GraphQLExecutionResult
 from graphql.type import (
@@ -221,6 +228,47 @@ def operation_cost(
     return walker.selection_set(operation.selection_set, root, False)
 
 
+def nul_in_literals(document: DocumentNode) -> GraphQLError | None:
+    """No store keeps a NUL character in text: refuse it in any string literal before anything runs."""
+    found: list[GraphQLError] = []
+
+    class Finder(Visitor):
+        def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+            if not found and _has_nul_literal(node.value):
+                found.append(input_error(f"Argument '{node.name.value}' contains a NUL character", node.name.value))
+
+    visit(document, Finder())
+    return found[0] if found else None
+
+
+def _has_nul_literal(node: ValueNode) -> bool:
+    if isinstance(node, StringValueNode):
+        return "\x00" in node.value
+    if isinstance(node, ListValueNode):
+        return any(_has_nul_literal(value) for value in node.values)
+    if isinstance(node, ObjectValueNode):
+        return any(_has_nul_literal(field.value) for field in node.fields)
+    return False
+
+
+def nul_in_variables(variables: dict[str, Any]) -> GraphQLError | None:
+    """The same rule for variable values, naming the variable (and the path inside it)."""
+    stack: list[tuple[str, Any]] = [(f"${name}", value) for name, value in variables.items()]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str) and "\x00" in value:
+            return input_error(f"Variable '{path}' contains a NUL character", path)
+        if isinstance(value, dict):
+            stack.extend((f"{path}.{key}", item) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{index}]", item) for index, item in enumerate(value))
+    return None
+
+
+def input_error(message: str, field: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT", "field": field})
+
+
 def guard_extension(limits: Limits) -> type[SchemaExtension]:
     """The schema extension enforcing `limits`; call once per schema."""
     # graphql-core's specified rules already bound introspection depth (MaxIntrospectionDepthRule).
@@ -230,7 +278,7 @@ def guard_extension(limits: Limits) -> type[SchemaExtension]:
     def validate(schema: GraphQLSchema, query: str | None, document: DocumentNode, rules: tuple) -> list:
         errors = cache.get(query) if query else None
         if errors is None:
-            refused = check_shape(document, limits)
+            refused = check_shape(document, limits) or nul_in_literals(document)
             errors = [refused] if refused else validate_document(schema, document, rules + extra_rules)
             if query:
                 cache[query] = errors
@@ -262,7 +310,10 @@ def guard_extension(limits: Limits) -> type[SchemaExtension]:
                 context.variables or {},
                 limits.default_list_size,
             )
-            if cost > limits.max_cost:
+            unstorable = nul_in_variables(context.variables or {})
+            if unstorable is not None:
+                context.result = GraphQLExecutionResult(data=None, errors=[unstorable])
+            elif cost > limits.max_cost:
                 message = f"Query cost {cost} exceeds the limit of {limits.max_cost}"
                 error = limit_error(message, "MAX_COST_EXCEEDED")
                 context.result = GraphQLExecutionResult(data=None, errors=[error])

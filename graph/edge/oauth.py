@@ -9,6 +9,7 @@ client id, `scope` the granted scopes.
 
 from __future__ import annotations
 
+import logging
 import re
 from contextvars import ContextVar
 from typing import Any
@@ -29,10 +30,13 @@ from starlette.responses import JSONResponse, Response
 
 from auth.principal import Role
 from auth.tokens import TokenService
+from graph.edge.errors import is_store_outage
 from models.partners.clients import PARTNER_SCOPES, PartnerClient
 from resolvers.partners.clients import client_for_token
 
+log = logging.getLogger("astro.oauth")
 FORM = "application/x-www-form-urlencoded"
+RETRY_AFTER = 5  # seconds a client should wait when a store is down
 MAX_FORM_BYTES = 4096
 CLIENT_ID = re.compile(r"^[A-Za-z0-9-]{1,36}$")
 _loaded: ContextVar[PartnerClient | None] = ContextVar("oauth_client", default=None)
@@ -155,16 +159,34 @@ async def token_endpoint(request: Request) -> Response:
         return form
     headers = dict(request.headers)
     headers["Authorization"] = request.headers.get("authorization", "")
-    client_id = extract_basic_authorization(headers)[0] or form.get("client_id")
+    basic_id = extract_basic_authorization(headers)[0]
+    if basic_id and ("client_id" in form or "client_secret" in form):  # RFC 6749 §2.3: one method only
+        return oauth_error(400, "invalid_request", "Authenticate the client with one method only.")
+    client_id = basic_id or form.get("client_id")
     if client_id and not CLIENT_ID.match(client_id):
         client_id = None  # not one of ours: Authlib answers invalid_client
     # The scheme was checked above; Authlib's own check would refuse plain http in development.
     oauth_request = FormRequest(str(request.url.replace(scheme="https")), form, headers)
-    async with services.db.unit_of_work() as uow:  # the row is read while its unit of work is open
-        row = await client_for_token(uow, client_id=client_id) if client_id else None
-        loaded = _loaded.set(row)
-        try:
-            response: Response = services.oauth.create_token_response(oauth_request)
-        finally:
-            _loaded.reset(loaded)
-    return response
+    try:
+        async with services.db.unit_of_work() as uow:  # the row is read while its unit of work is open
+            row = await client_for_token(uow, client_id=client_id) if client_id else None
+            loaded = _loaded.set(row)
+            try:
+                response: Response = services.oauth.create_token_response(oauth_request)
+            finally:
+                _loaded.reset(loaded)
+    except Exception as exc:
+        if not is_store_outage(exc):
+            raise
+        log.warning("token endpoint: operations store unavailable", exc_info=True)
+        return oauth_error(503, "temporarily_unavailable", "Try again shortly.", {"Retry-After": str(RETRY_AFTER)})
+    return _one_invalid_client(response)
+
+
+def _one_invalid_client(response: Response) -> Response:
+    """An unknown client and a wrong secret get the same answer: invalid_client, 401 (RFC 6749 §5.2)."""
+    if response.status_code not in (400, 401) or b'"invalid_client"' not in bytes(response.body):
+        return response
+    return oauth_error(
+        401, "invalid_client", "Client authentication failed.", {"WWW-Authenticate": 'Basic realm="astrobookings"'}
+    )

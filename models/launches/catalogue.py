@@ -16,11 +16,12 @@ from sqlalchemy import ColumnElement, Index, Select, select, text, tuple_
 from sqlmodel import col
 
 from models.errors import ValidationFailed
-from models.launches.tables import BOOKABLE, Launch
+from models.launches.tables import BOOKABLE, MAX_PRICE, Launch
 
 BOOKABLE_STATUSES = tuple(sorted(status.value for status in BOOKABLE))
 _BOOKABLE_SQL = text("status IN ('confirmed', 'delayed', 'scheduled')")
 MAX_PAGE = 200
+FIRST_DAY, LAST_DAY = date(1, 1, 2), date(9999, 12, 30)  # whole UTC days stay representable
 
 
 class CatalogueSort(StrEnum):
@@ -56,6 +57,15 @@ class CatalogueFilter:
     price_min: Decimal | None = None
     price_max: Decimal | None = None
     min_seats_available: int | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse bounds no launch can be compared with (before any store is touched)."""
+        for name, price in (("priceMin", self.price_min), ("priceMax", self.price_max)):
+            if price is not None and not (price.is_finite() and 0 <= price <= MAX_PRICE):
+                raise ValidationFailed(f"filter.{name} must be a number from 0 to {MAX_PRICE}", field=name)
+        for name, day in (("dateFrom", self.date_from), ("dateTo", self.date_to)):
+            if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+                raise ValidationFailed(f"filter.{name} must be from {FIRST_DAY} to {LAST_DAY}", field=name)
 
 
 @dataclass(frozen=True)

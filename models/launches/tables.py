@@ -31,7 +31,9 @@ ALLOWED_MOVES: dict[LaunchStatus, frozenset[LaunchStatus]] = {
 BOOKABLE = frozenset({S.SCHEDULED, S.CONFIRMED, S.DELAYED})
 FINAL = frozenset({S.LAUNCHED, S.FAILED, S.ABORTED})
 MIN_SCHEDULE_LEAD = timedelta(hours=24)
-MAX_PRICE = Decimal("9999999999.99")  # numeric(12, 2)
+# Money columns are numeric(12, 2) (up to 9,999,999,999.99): a seat's price is bounded so that the largest
+# booking (6 seats) still fits a booking's amount; every value the API accepts is storable on every path.
+MAX_PRICE = Decimal("1000000000.00")
 
 
 class Launch(SQLModel, table=True):
@@ -148,7 +150,7 @@ def check_mission_name(name: str) -> str:
 def check_price(price: Decimal) -> Decimal:
     """Price per seat: > 0, at most 2 decimal places (cents), within the column's range."""
     if not price.is_finite() or price <= 0 or price > MAX_PRICE:
-        raise ValidationFailed("pricePerSeat must be greater than 0", field="pricePerSeat")
+        raise ValidationFailed(f"pricePerSeat must be greater than 0 and at most {MAX_PRICE}", field="pricePerSeat")
     if price != price.quantize(Decimal("0.01")):
         raise ValidationFailed("pricePerSeat has at most 2 decimal places", field="pricePerSeat")
     return price.quantize(Decimal("0.01"))

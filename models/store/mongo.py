@@ -2,22 +2,46 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 import anyio.to_thread
 import mongoengine
+from pymongo.errors import ConnectionFailure
 from pymongo.uri_parser import parse_uri
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 
+# Fail fast when MongoDB is unreachable: a request waits at most this long for it (and holds a worker
+# thread no longer), then answers SERVICE_UNAVAILABLE; PostgreSQL-only paths (bookings) are unaffected.
+SELECTION_TIMEOUT_MS, CONNECT_TIMEOUT_MS, SOCKET_TIMEOUT_MS = 2000, 2000, 5000
+# After a failure, calls fail at once for this long instead of each waiting for the timeout again.
+OPEN_CIRCUIT_SECONDS = 5.0
+_failed_at: float | None = None
+
+
+class SystemStoreUnavailable(ConnectionFailure):
+    """MongoDB failed moments ago; not retried until the circuit closes again."""
+
+
 def connect(url: str, db: str | None = None) -> None:
     """Connect the default alias; the URL's database wins over `db` when it names one."""
+    global _failed_at
     name = parse_uri(url).get("database") or db or "astrobookings"
     mongoengine.disconnect()
-    mongoengine.connect(host=url, db=name, uuidRepresentation="standard", tz_aware=True)
+    mongoengine.connect(
+        host=url,
+        db=name,
+        uuidRepresentation="standard",
+        tz_aware=True,
+        serverSelectionTimeoutMS=SELECTION_TIMEOUT_MS,
+        connectTimeoutMS=CONNECT_TIMEOUT_MS,
+        socketTimeoutMS=SOCKET_TIMEOUT_MS,
+    )
+    _failed_at = None
 
 
 def disconnect() -> None:
@@ -38,5 +62,14 @@ def ping() -> None:
 
 
 async def run_sync(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """Run a blocking mongoengine call off the event loop."""
-    return await anyio.to_thread.run_sync(lambda: func(*args, **kwargs))
+    """Run a blocking mongoengine call off the event loop, failing at once while the circuit is open."""
+    global _failed_at
+    if _failed_at is not None and time.monotonic() - _failed_at < OPEN_CIRCUIT_SECONDS:
+        raise SystemStoreUnavailable("MongoDB is unavailable")
+    try:
+        result = await anyio.to_thread.run_sync(lambda: func(*args, **kwargs))
+    except ConnectionFailure:
+        _failed_at = time.monotonic()
+        raise
+    _failed_at = None
+    return result

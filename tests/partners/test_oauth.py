@@ -170,3 +170,22 @@ async def test_the_public_catalogue_needs_the_catalogue_scope_for_partners(edge)
     assert "errors" not in allowed and allowed["data"]["launches"]["edges"] == []
     refused = (await app.post(by_id(CATALOGUE), Authorization=f"Bearer {bare}")).json()
     assert error_codes(refused) == ["INSUFFICIENT_SCOPE"]
+
+
+async def test_body_credentials_unknown_client_and_wrong_secret_answer_alike(edge):
+    app = await edge()
+    partner = await make_partner(app)
+    answers = []
+    for client_id, secret in ((partner.id, "not-the-secret"), ("no-such-client", partner.secret)):
+        form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+        answers.append(await app.http.post("/oauth/token", data=form))
+    assert [a.status_code for a in answers] == [401, 401]
+    assert answers[0].json() == answers[1].json() and answers[0].json()["error"] == "invalid_client"
+
+
+async def test_two_client_authentication_methods_at_once_are_refused(edge):
+    app = await edge()
+    partner = await make_partner(app)
+    form = {"grant_type": "client_credentials", "client_id": partner.id, "client_secret": partner.secret}
+    both = await app.http.post("/oauth/token", data=form, auth=(partner.id, partner.secret))
+    assert both.status_code == 400 and both.json()["error"] == "invalid_request"
