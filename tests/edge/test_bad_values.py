@@ -14,7 +14,7 @@ from graph.edge.scalars import parse_datetime
 from models.bookings.rules import VIP_SEAT_LIMIT, booking_amount
 from models.errors import ValidationFailed
 from models.launches.tables import MAX_PRICE, check_price
-from tests.support import error_codes
+from tests.support.graphql import error_codes
 
 CATALOGUE = "query($agency: ID) { launches(filter: {agencyId: $agency}) { edges { node { id } } } }"
 

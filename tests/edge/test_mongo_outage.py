@@ -14,7 +14,8 @@ from starlette.applications import Starlette
 from graph.app import create_app
 from graph.settings import Settings
 from models.store import mongo
-from tests.support import GraphQLClient, error_codes, make_user
+from tests.support.builders import make_user
+from tests.support.graphql import GraphQLClient, error_codes
 
 ME = "{ me { id email } }"
 LOGIN = 'mutation { login(email: "nobody@example.test", password: "Orbital-Test-Passphrase-7") { accessToken } }'
