@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache
+from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import Info
 from strawberry.types.execution import ExecutionContext
 
 from graph.accounts import mutations as accounts_mutations
@@ -31,6 +33,7 @@ from graph.partners import queries as partners_queries
 from graph.travelers import mutations as travelers_mutations
 from graph.travelers import queries as travelers_queries
 from graph.travelers.types import Traveler
+from models.errors import ValidationFailed
 
 QUERIES: tuple[type, ...] = (
     accounts_queries.Query,
@@ -53,6 +56,27 @@ TYPES: tuple[type, ...] = (User, Agency, Rocket, Launch, Booking, Traveler)
 
 
 class AstroSchema(strawberry.federation.Schema):
+    def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
+        """Every entity here is keyed by `id` alone: other keys are ignored; a representation that names no
+        entity type or carries no string `id` is BAD_USER_INPUT for its position, never an internal error."""
+        results: list[Any] = [None] * len(representations)
+        valid: list[tuple[int, dict[str, str]]] = []
+        for index, given in enumerate(representations):
+            typename = given.get("__typename") if isinstance(given, dict) else None
+            key = given.get("id") if isinstance(given, dict) else None
+            if not self._is_entity(typename) or not isinstance(key, str):
+                results[index] = ValidationFailed(f"representations[{index}] needs an entity __typename and an id")
+            else:
+                valid.append((index, {"__typename": str(typename), "id": key}))
+        resolved = super().entities_resolver(info, [cast(Any, representation) for _, representation in valid])
+        for (index, _), result in zip(valid, resolved, strict=True):
+            results[index] = result
+        return cast(list[FederationAny], results)
+
+    def _is_entity(self, typename: object) -> bool:
+        found = self.schema_converter.type_map.get(typename) if isinstance(typename, str) else None
+        return found is not None and hasattr(getattr(found.definition, "origin", None), "resolve_reference")
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Errors are classified, logged and masked by graph.errors when the response is written."""
 
