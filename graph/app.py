@@ -12,6 +12,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graph.edge.authentication import AuthenticationMiddleware
+from graph.edge.errors import unhandled
 from graph.edge.graphiql import graphiql_asset
 from graph.edge.health import healthz, readyz
 from graph.edge.http import graphql_endpoint
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *reports.routes(),
         ],
         lifespan=lifespan,
+        exception_handlers={Exception: unhandled},
     )
     app.state.schema = build_schema(production=settings.is_production, limits=Limits.from_settings(settings))
     # The last added runs first: the request id is known before anything else happens.

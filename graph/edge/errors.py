@@ -15,6 +15,8 @@ from graphql import GraphQLError
 from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeout
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 from strawberry.exceptions import StrawberryInputCoercionError
 
 from models.errors import DomainError
@@ -76,3 +78,26 @@ def _lost(driver_error: BaseException | None) -> bool:
 
 def format_errors(errors: list[GraphQLError], request_id: str) -> list[Any]:
     return [classify(error, request_id).formatted for error in errors]
+
+
+RETRY_AFTER_SECONDS = 5  # what a client is told to wait when a store is down
+
+
+async def unhandled(request: Request, exc: Exception) -> JSONResponse:
+    """Last resort for the routes besides /graphql (which formats its own errors)."""
+    return route_error(request, exc)
+
+
+def route_error(request: Request, exc: Exception) -> JSONResponse:
+    """An unexpected failure of a non-GraphQL route as JSON with a code: 503 with Retry-After for a store
+    outage, 500 otherwise; never a bare text/plain page or a stack trace."""
+    request_id = getattr(request.state, "request_id", None)
+    if is_store_outage(exc):
+        log.error("store unavailable [request %s] at %s: %r", request_id, request.url.path, exc)
+        code, status, headers = "SERVICE_UNAVAILABLE", 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        message = "Service temporarily unavailable"
+    else:
+        log.error("unexpected error [request %s] at %s", request_id, request.url.path, exc_info=exc)
+        code, status, headers, message = INTERNAL, 500, {}, "Internal server error"
+    body = {"errors": [{"message": message, "extensions": {"code": code, "requestId": request_id}}]}
+    return JSONResponse(body, status_code=status, headers=headers)

@@ -11,7 +11,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from auth.principal import Principal
-from models.errors import DomainError, Unauthenticated
+from graph.edge.errors import route_error
+from models.errors import DomainError, Unauthenticated, ValidationFailed
 from models.sync.outbox import Origin
 from resolvers.launches.reports import booking_report, report_rows
 
@@ -31,10 +32,15 @@ async def launch_bookings_csv(request: Request) -> Response:
     try:
         if principal is None:
             raise Unauthenticated(request.state.auth_error or "Authentication required")
+        launch_id = request.path_params["launch_id"]
+        if "\x00" in launch_id:
+            raise ValidationFailed("launchId contains a NUL character", field="launchId")
         call = services.bundle(principal, _origin(request, principal))
-        report = await booking_report(call, launch_id=request.path_params["launch_id"])
+        report = await booking_report(call, launch_id=launch_id)
     except DomainError as error:
         return _error(error)
+    except Exception as exc:  # a store outage answers 503 with Retry-After, in this route's JSON format
+        return route_error(request, exc)
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(report_rows(report))
     headers = {
