@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,18 +74,23 @@ class UsageRecorder:
     def __init__(self, db: Database, *, flush_seconds: float) -> None:
         self.db, self.flush_seconds = db, flush_seconds
         self.counts: Counter[tuple[str, str, date]] = Counter()
-        self.last_flush = time.monotonic()
-        self.pending: asyncio.Task[None] | None = None
+        self.timer: asyncio.Task[None] | None = None
 
     def record(self, client_id: str, document_id: str) -> None:
+        """Count one execution; a timer writes it within `flush_seconds`, whether or not more requests come."""
         self.counts[(client_id, document_id, datetime.now(UTC).date())] += 1
-        due = time.monotonic() - self.last_flush >= self.flush_seconds
-        if due and (self.pending is None or self.pending.done()):
-            self.pending = asyncio.get_running_loop().create_task(self.flush())
+        if self.timer is None or self.timer.done():
+            self.timer = asyncio.get_running_loop().create_task(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        while True:  # until everything counted is written (a failed flush keeps its counts)
+            await asyncio.sleep(self.flush_seconds)
+            await self.flush()
+            if not self.counts:
+                return
 
     async def flush(self) -> None:
         counts, self.counts = self.counts, Counter()
-        self.last_flush = time.monotonic()
         if not counts:
             return
         try:
@@ -96,8 +100,12 @@ class UsageRecorder:
         except Exception:  # keep the counts for the next flush rather than lose them
             log.exception("could not write partner usage counters; will retry")
             self.counts.update(counts)
+        except BaseException:  # cancelled mid-write (shutdown): close() writes them
+            self.counts.update(counts)
+            raise
 
     async def close(self) -> None:
-        if self.pending is not None:
-            await self.pending
+        if self.timer is not None and not self.timer.done():
+            self.timer.cancel()
+            await asyncio.gather(self.timer, return_exceptions=True)
         await self.flush()

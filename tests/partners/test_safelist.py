@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import orjson
@@ -145,3 +147,20 @@ def test_the_cli_registers_a_manifest_file(database_url, mongodb_url, tmp_path: 
     assert "registered 1 operations in manifest 'cli-partner'" in ok.stdout
     refused = run(bad)
     assert refused.returncode == 1 and "nope" in refused.stderr
+
+
+async def test_usage_is_written_on_a_timer_without_a_later_partner_request(edge):
+    app, issued, auth = await partner_setup(edge, usage_flush_seconds=0.2)
+    assert (await app.post(by_id(ALLOWED), **auth)).status_code == 200
+    _, it_token = await make_user(app.services, "it")
+    query = {
+        "query": "query($id: ID!) { partnerClientUsage(clientId: $id) { count } }",
+        "variables": {"id": issued.id},
+    }
+    deadline = time.monotonic() + 5
+    while True:
+        usage = (await app.post(query, Authorization=f"Bearer {it_token}")).json()["data"]["partnerClientUsage"]
+        if usage == [{"count": 1}] or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.05)
+    assert usage == [{"count": 1}]
