@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     batching: bool = False  # a JSON array body runs several operations
     max_batch_size: int = 10
     request_timeout_seconds: float = 10.0
+    body_timeout_seconds: float = 5.0  # a request body must arrive within this (slow or short bodies: 408)
     rate_limit_window_seconds: int = 60
     rate_limit_per_ip: int = 1000  # operations per window per client address; 0 disables
     rate_limit_per_user: int = 600  # operations per window per authenticated user or client; 0 disables

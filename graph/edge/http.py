@@ -103,7 +103,7 @@ async def serve(request: Request, services: Services) -> Response:
     raw_slot = None
     if request.method == "POST":
         check_post_headers(request)
-        raw = await read_body(request, services.settings.max_body_bytes)
+        raw = await read_body(request, services.settings.max_body_bytes, services.settings.body_timeout_seconds)
         # Fast lane (graph/response_cache.py): the same bytes as a cached public answer skip everything else.
         hit, raw_slot = await services.response_cache.raw_lookup(request, raw)
         if hit is not None:

@@ -9,6 +9,7 @@ client id, `scope` the granted scopes.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from contextvars import ContextVar
@@ -136,7 +137,11 @@ def oauth_error(status: int, error: str, description: str, headers: dict[str, st
 async def read_form(request: Request) -> dict[str, str] | Response:
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM:
         return oauth_error(400, "invalid_request", f"Send the parameters as {FORM}.")
-    body = await request.body()
+    try:
+        async with asyncio.timeout(request.app.state.services.settings.body_timeout_seconds):
+            body = await request.body()
+    except TimeoutError:
+        return oauth_error(408, "invalid_request", "The request body did not arrive in time.")
     if len(body) > MAX_FORM_BYTES:
         return oauth_error(413, "invalid_request", "The request is too large.")
     pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)

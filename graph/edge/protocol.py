@@ -8,6 +8,7 @@ refused unless a custom header shows the request was preflighted (CSRF).
 
 from __future__ import annotations
 
+import asyncio
 from functools import lru_cache
 from typing import Any
 
@@ -74,7 +75,17 @@ def _preflighted(request: Request) -> bool:
     return any(value for name, value in request.scope["headers"] if name in PREFLIGHT_HEADERS)
 
 
-async def read_body(request: Request, max_bytes: int) -> bytes:
+async def read_body(request: Request, max_bytes: int, timeout_seconds: float) -> bytes:
+    """The body within its size limit and its time limit: a client that declares a length and sends less
+    (or trickles) loses its request after `timeout_seconds` instead of holding a connection."""
+    try:
+        async with asyncio.timeout(timeout_seconds):
+            return await _read(request, max_bytes)
+    except TimeoutError:
+        raise RequestError(408, "The request body did not arrive in time", "REQUEST_TIMEOUT") from None
+
+
+async def _read(request: Request, max_bytes: int) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit():  # the server holds the body to its declared length
         if int(declared) > max_bytes:
