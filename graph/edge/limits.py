@@ -37,6 +37,7 @@ from graphql import (
 )
 from graphql.execution import ExecutionResult as GraphQLExecutionResult
 from graphql.type import (
+    GraphQLField,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNamedType,
@@ -51,6 +52,9 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 SIZE_ARGUMENTS = ("first", "last", "limit")
+
+
+LIST_SIZE = "astro.list_size"  # strawberry field metadata key: the size the cost limit counts for a list
 
 
 @dataclass(frozen=True)
@@ -178,7 +182,7 @@ class CostWalker:
         definition = None if name.startswith("__") else fields.get(name)
         if definition is None:
             return 1 + self.selection_set(node.selection_set, None, True)
-        size = self.size(node) if any(arg in definition.args for arg in SIZE_ARGUMENTS) else None
+        size = self.size(node) if any(arg in definition.args for arg in SIZE_ARGUMENTS) else declared_size(definition)
         is_list = isinstance(get_nullable_type(definition.type), GraphQLList)  # type: ignore[arg-type]
         unsized_list = is_list and not sized
         multiplier = size if size is not None else (self.default if unsized_list else 1)
@@ -188,6 +192,7 @@ class CostWalker:
         return 1 + multiplier * child
 
     def size(self, node: FieldNode) -> int:
+        """The page a sizing argument asks for (literal, variable or its default)."""
         for argument in node.arguments or ():
             if argument.name.value not in SIZE_ARGUMENTS:
                 continue
@@ -210,6 +215,13 @@ class CostWalker:
         self.memo[key] = self.selection_set(fragment.selection_set, condition, sized)
         self.visiting.discard(name)
         return self.memo[key]
+
+
+def declared_size(definition: GraphQLField) -> int | None:
+    """The list size a field declares with `metadata={LIST_SIZE: n}` (lists known to stay small)."""
+    field = (definition.extensions or {}).get("strawberry-definition")
+    size = getattr(field, "metadata", {}).get(LIST_SIZE) if field is not None else None
+    return size if isinstance(size, int) else None
 
 
 def operation_cost(

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from auth import policies
 from graph.agencies.types import Agency, Destination, Rocket
+from graph.edge.limits import LIST_SIZE
 from models.agencies.tables import Destination as DestinationEnum
 from models.errors import Forbidden
 from models.launches import tables as rows
@@ -22,6 +23,11 @@ strawberry.enum(
     description="scheduled → confirmed | delayed | aborted; confirmed → delayed | aborted | launched | failed; "
     "delayed → confirmed | delayed | aborted | launched | failed. launched, failed, aborted are final.",
 )
+
+
+# What the cost limit counts for a launch's status history: a handful of moves in practice (scheduled,
+# confirmed, a few delays, the final one); the query cost stays honest without refusing real screens.
+STATUS_HISTORY_SIZE = 8
 
 
 @strawberry.type(description="One move of a launch's status.")
@@ -91,7 +97,8 @@ class Launch:
 
     @strawberry.field(
         description="Every status move, oldest first. Readable by the launch's agency and by travelers "
-        "holding bookings on it; anyone else gets FORBIDDEN."
+        "holding bookings on it; anyone else gets FORBIDDEN.",
+        metadata={LIST_SIZE: STATUS_HISTORY_SIZE},
     )
     async def status_history(self, info: Info) -> list[LaunchStatusChange] | None:
         await require_history_reader(info, self)
