@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from auth import policies
 from auth.passwords import hash_password, password_problem, verify_password
@@ -164,3 +164,13 @@ async def read_users(call: RequestBundle, *, user_ids: list[str]) -> list[User |
         except DomainError as error:
             results.append(error)
     return results
+
+
+async def confirmed_email(principal: Principal) -> Principal:
+    """The caller, with a confirmation made since its token was issued taken into account: a person who
+    clicked the emailed link may book or schedule at once, without refreshing their token first. The
+    account is read only when the token still says unconfirmed."""
+    if principal.email_confirmed:
+        return principal
+    user = await run_sync(find_user, principal.id)
+    return replace(principal, email_confirmed=True) if user is not None and user.email_confirmed else principal

@@ -31,6 +31,7 @@ from models.store.db import SqlUnitOfWork
 from models.sync.events import Aggregate, Event
 from models.sync.outbox import record_event
 from models.travelers.tables import Traveler
+from resolvers.accounts.users import confirmed_email
 from resolvers.request import RequestBundle
 
 log = logging.getLogger("astro.bookings")
@@ -54,7 +55,7 @@ async def book_seats(
 ) -> BookingConfirmed:
     """Raises a models.bookings.errors.BookingRefused, PaymentDeclined/PaymentFailed, NotFound or ValidationFailed."""
     _check_request(passengers, idempotency_key)
-    if not call.caller.email_confirmed:
+    if not (await confirmed_email(call.caller)).email_confirmed:
         raise refusals.EmailNotConfirmed()
     async with call.unit_of_work() as uow:
         return await _book(uow, call, launch_id, passengers, payment_token, idempotency_key, now or utcnow())

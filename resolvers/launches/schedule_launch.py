@@ -20,6 +20,7 @@ from models.launches.tables import (
 )
 from models.sync.events import Aggregate, Event
 from models.sync.outbox import record_event
+from resolvers.accounts.users import confirmed_email
 from resolvers.agencies.profiles import own_agency
 from resolvers.agencies.rockets import owned_rocket
 from resolvers.launches.lifecycle import destination, event_payload
@@ -40,7 +41,7 @@ async def schedule_launch(call: RequestBundle, *, terms: LaunchTerms, now: datet
     now, principal = now or utcnow(), call.caller
     async with call.unit_of_work() as uow:
         agency = await own_agency(uow, principal)
-        if not policies.may_schedule_launches(principal):
+        if not policies.may_schedule_launches(await confirmed_email(principal)):
             raise Forbidden("Confirm your email address before scheduling launches", reason="email_not_confirmed")
         rocket = await owned_rocket(uow, agency, terms.rocket_id, lock=True)  # serializes with rocket edits
         going_to = destination(terms.destination)
