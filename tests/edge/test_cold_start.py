@@ -57,7 +57,12 @@ def test_astro_serve_cold_start_with_no_settings(tmp_path):
     )
     try:
         url = f"http://127.0.0.1:{port}/graphql"
-        assert _wait_for_typename(url, process, 60) == {"data": {"__typename": "Query"}}
+        try:
+            answer = _wait_for_typename(url, process, 60)
+        except AssertionError as failed:
+            log.flush()
+            raise AssertionError(f"{failed}\n{(tmp_path / 'serve.log').read_text()[-3000:]}") from None
+        assert answer == {"data": {"__typename": "Query"}}
         login = 'mutation { login(email: "it@astrobookings.example", password: "it-demo-password") { user { role } } }'
         body = httpx.post(url, json={"query": login}, timeout=10).json()
         assert body == {"data": {"login": {"user": {"role": "IT"}}}}, body
