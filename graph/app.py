@@ -23,6 +23,7 @@ from graph.schema import build_schema
 from graph.services import Services
 from graph.settings import Settings, get_settings
 from models.ids import new_id
+from resolvers.sync.worker import Worker
 
 log = logging.getLogger("astro")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
@@ -50,6 +51,10 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
+def build_worker(services: Services, settings: Settings) -> Worker:
+    return Worker(services, poll_seconds=settings.worker_poll_seconds, standby_seconds=settings.worker_standby_seconds)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
 
@@ -57,9 +62,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         services = Services.build(settings)
         app.state.services = services
+        worker = build_worker(services, settings) if settings.run_worker else None
+        app.state.worker = worker
         try:
+            if worker:
+                await worker.start()
             yield
         finally:
+            if worker:
+                await worker.stop()
             await services.close()
 
     app = Starlette(

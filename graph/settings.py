@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     # query executes against PostgreSQL (answers are neither read from nor kept in it); headers are unchanged.
     response_cache: bool = True
 
+    # Workers (resolvers/sync/worker.py): `astro serve` runs one in-process unless this is false (run
+    # `astro worker` processes instead). The relay is woken by NOTIFY and polls this often regardless.
+    run_worker: bool = True
+    worker_poll_seconds: float = 5.0
+    worker_standby_seconds: float = 2.0  # how often a standing-by relay tries to take over
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.jwt_active_kid not in self.jwt_keys:

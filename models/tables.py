@@ -8,6 +8,7 @@ from models.launches.catalogue import CATALOGUE_INDEXES  # the catalogue's parti
 from models.launches.tables import Launch, LaunchStatusChange
 from models.partners.clients import PartnerClient
 from models.partners.persisted import ManifestDocument, OperationUsage, PersistedDocument, PersistedManifest
+from models.sync.deliveries import OutboxDelivery
 from models.sync.outbox import OutboxEvent
 from models.travelers.tables import Traveler
 
@@ -21,6 +22,7 @@ __all__ = [
     "LaunchStatusChange",
     "ManifestDocument",
     "OperationUsage",
+    "OutboxDelivery",
     "OutboxEvent",
     "PartnerClient",
     "Passenger",

@@ -113,6 +113,30 @@ def serve(
         )
 
 
+@app.command()
+def worker() -> None:
+    """Deliver outbox events and run background work (any number of workers may run; they coordinate
+    through PostgreSQL). Uses the configured stores; embedded ones only for a one-machine development run."""
+    import asyncio  # noqa: PLC0415
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with configured_stores() as settings:
+        typer.echo("worker started (Ctrl-C to stop)")
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_run_worker(settings))
+
+
+async def _run_worker(settings: Settings) -> None:
+    from graph.app import build_worker  # noqa: PLC0415
+    from graph.services import Services  # noqa: PLC0415
+
+    services = Services.build(settings)
+    try:
+        await build_worker(services, settings).run_forever()
+    finally:
+        await services.close()
+
+
 @app.command("export-schema")
 def export_schema(output: Path = typer.Option(Path("schema.graphql"), help="Where to write the SDL.")) -> None:
     """Write the federated schema's SDL."""

@@ -83,6 +83,7 @@ def settings(database_url: str, mongodb_url: str) -> Settings:
         redis_url=os.environ.get("REDIS_URL") or None,
         cache_namespace=f"test-{tag}",
         data_dir=Path(".astro-test"),
+        run_worker=False,  # tests that need delivery run a relay of their own
     )
 
 

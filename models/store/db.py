@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from models.launches import catalogue_cache
 from models.store.cache import TagVersions
+from models.sync.outbox import NOTIFY_CHANNEL, RECORDED
+
+log = logging.getLogger("astro.db")
 
 
 def async_url(url: str) -> str:
@@ -24,6 +29,7 @@ class Database:
     """One pooled engine per process; sessions come from units of work."""
 
     def __init__(self, url: str, *, tags: TagVersions, pool_size: int = 10, echo: bool = False) -> None:
+        self.url = url
         self.tags = tags  # the cache tags a committed change invalidates (never optional: no stale catalogue)
         self.engine: AsyncEngine = create_async_engine(
             async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False, echo=echo
@@ -33,7 +39,21 @@ class Database:
         self._reads = async_sessionmaker(reads, expire_on_commit=False)
 
     def unit_of_work(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.sessions, self.tags)
+        return SqlUnitOfWork(self.sessions, self.tags, self.notify_outbox)
+
+    @property
+    def dsn(self) -> str:
+        """The URL as asyncpg takes it (for the relay's own LISTEN connection)."""
+        return "postgresql://" + async_url(self.url).removeprefix("postgresql+asyncpg://")
+
+    async def notify_outbox(self) -> None:
+        """Wake the relay: sent after the commit, outside the transaction (a NOTIFY inside it would take
+        PostgreSQL's global notify lock at every booking's commit). Never raises: the relay polls anyway."""
+        try:
+            async with self._reads() as session:
+                await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+        except Exception:
+            log.debug("outbox NOTIFY failed; the relay's poll will pick the events up", exc_info=True)
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -57,9 +77,15 @@ class SqlUnitOfWork:
     `after_commit` callbacks (cache invalidation, for instance) run once the commit succeeded.
     """
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], tags: TagVersions) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        tags: TagVersions,
+        notify_outbox: Callable[[], Awaitable[None]],
+    ) -> None:
         self._sessions = sessions
         self._tags = tags
+        self._notify_outbox = notify_outbox
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
         self.session: AsyncSession
 
@@ -86,5 +112,7 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         await self.session.commit()
         callbacks, self._after_commit = self._after_commit, []
+        if self.session.info.pop(RECORDED, False):
+            callbacks.append(self._notify_outbox)
         for callback in callbacks:
             await callback()

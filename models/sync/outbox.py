@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column
+from sqlalchemy import BigInteger, Column, Identity
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
@@ -21,6 +21,9 @@ class OutboxEvent(SQLModel, table=True):
     __tablename__ = "outbox_events"
 
     id: str = id_field()
+    # Insertion order, assigned by PostgreSQL: the relay delivers by it, so the events of one aggregate
+    # (written by transactions that follow each other) reach every consumer in the order they happened.
+    seq: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(), nullable=False, unique=True))
     event_type: str = Field(max_length=60, index=True)
     aggregate_type: str = Field(max_length=40)
     aggregate_id: str = Field(max_length=36, index=True)
@@ -30,6 +33,12 @@ class OutboxEvent(SQLModel, table=True):
     origin_request_id: str | None = Field(default=None, max_length=100)
     created_at: datetime = created_field()
     delivered_at: datetime | None = time_field(default=None, nullable=True)
+
+
+# Channel the unit of work NOTIFYs after a commit that wrote events, waking the relay before its next poll.
+NOTIFY_CHANNEL = "astro_outbox"
+# Set in `session.info` by `record_event`: the unit of work sends the NOTIFY only after such a commit.
+RECORDED = "outbox_recorded"
 
 
 @dataclass(frozen=True)
@@ -59,4 +68,5 @@ def record_event(
         origin_request_id=origin.request_id,
     )
     session.add(event)
+    session.info[RECORDED] = True
     return event

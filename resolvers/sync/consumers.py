@@ -1,0 +1,93 @@
+"""The outbox's consumers, registered by name. Each is an idempotent async function of one event, keyed by
+the event id: delivering an event twice changes nothing. Delivery is tracked per name, so renaming a
+consumer makes it see only events that are not yet delivered to everyone."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from mongoengine.errors import NotUniqueError
+
+from models.launches import catalogue_cache
+from models.monitoring.logs import LogEntry
+from models.store import mongo
+from models.sync.events import Event
+from models.sync.outbox import OutboxEvent
+from resolvers.sync.relay import Consumer
+
+WARNING_EVENTS = frozenset({Event.LAUNCH_ABORTED, Event.LAUNCH_FAILED, Event.PARTNER_CLIENT_REVOKED})
+SECRET_WORDS = ("secret", "password", "token", "hash", "salt", "card")
+# Events whose change the public catalogue shows. The use case already bumped the tag after its commit;
+# this bump covers the case where that one failed (cache down at the time).
+CATALOGUE_EVENTS = frozenset(
+    {Event.AGENCY_UPDATED, Event.ROCKET_UPDATED, Event.ROCKET_RETIRED, Event.ROCKET_DELETED, Event.LAUNCH_SCHEDULED}
+    | {Event.LAUNCH_UPDATED, Event.BOOKING_CONFIRMED, Event.BOOKING_CANCELED}
+    | {event for event in Event if event.startswith("launch_")}
+)
+
+
+def without_secrets(value: Any) -> Any:
+    """The payload for the log: keys that name a secret are dropped, at any depth."""
+    if isinstance(value, dict):
+        return {
+            key: without_secrets(item)
+            for key, item in value.items()
+            if not any(word in str(key).lower() for word in SECRET_WORDS)
+        }
+    if isinstance(value, list):
+        return [without_secrets(item) for item in value]
+    return value
+
+
+def log_entry_of(event: OutboxEvent) -> LogEntry:
+    """The system log entry of an event; its id is the event's id, so there is one entry per event."""
+    return LogEntry(
+        id=event.id,
+        at=event.created_at,
+        level="warning" if event.event_type in WARNING_EVENTS else "info",
+        action=event.event_type,
+        entity_type=event.aggregate_type,
+        entity_id=event.aggregate_id,
+        actor=event.origin_user,
+        request_id=event.origin_request_id,
+        message=f"{event.event_type} {event.aggregate_type} {event.aggregate_id}"
+        + (f" by {event.origin_operation}" if event.origin_operation else ""),
+        data=without_secrets(event.payload),
+    )
+
+
+def _insert_once(entry: LogEntry) -> None:
+    with contextlib.suppress(NotUniqueError):  # delivered before: the entry is already there
+        entry.save(force_insert=True)
+
+
+async def write_log_entry(services: Any, event: OutboxEvent) -> None:
+    await mongo.run_sync(_insert_once, log_entry_of(event))
+
+
+async def refresh_catalogue(services: Any, event: OutboxEvent) -> None:
+    if event.event_type in CATALOGUE_EVENTS:
+        await catalogue_cache.invalidate(services.tags)  # a second bump only costs one cache refill
+
+
+# Live publishing (GraphQL subscriptions) subscribes here: each publisher gets every event, at least once,
+# and must itself ignore an event id it has already published.
+PUBLISHERS: list[Consumer] = []
+
+
+async def publish(services: Any, event: OutboxEvent) -> None:
+    for publisher in PUBLISHERS:
+        await publisher(services, event)
+
+
+CONSUMERS: dict[str, Consumer] = {
+    "log_entries": write_log_entry,
+    "catalogue": refresh_catalogue,
+    "publish": publish,
+}
+
+
+def register(name: str, consumer: Consumer) -> None:
+    """Add a consumer under a stable name (delivery progress is kept per name)."""
+    CONSUMERS[name] = consumer

@@ -1,0 +1,184 @@
+"""The outbox relay: delivery in order to every consumer, one log entry per event however often an event is
+delivered (crashes between an effect and its mark, two relays at once), LISTEN/NOTIFY wake-up, statistics."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from models.sync import deliveries
+from models.sync.events import Event
+from models.sync.outbox import OutboxEvent
+from resolvers.bookings.cancel_booking import cancel_booking
+from resolvers.sync.consumers import CONSUMERS, refresh_catalogue, write_log_entry
+from resolvers.sync.relay import MAX_ATTEMPTS, Relay
+from tests.support.bookings import book
+from tests.support.builders import ORIGIN, adults, make_launch, make_traveler
+from tests.support.outbox import eventually, log_entries, outbox
+
+LOG_ONLY = {"log_entries": write_log_entry, "catalogue": refresh_catalogue}
+
+
+class Crash(Exception):
+    """The relay process dying at a given point."""
+
+
+async def some_events(services: Any) -> list[OutboxEvent]:
+    launch = await make_launch(services)
+    ada = await make_traveler(services)
+    first = await book(services, ada, launch, adults(2))
+    await book(services, ada, launch, adults(1))
+    await cancel_booking(services.bundle(ada.principal, ORIGIN), booking_id=first.booking.id)
+    return await outbox(services)
+
+
+async def drain(relay: Relay) -> None:
+    while await relay.deliver_pending():
+        pass
+
+
+async def assert_one_log_entry_per_event(services: Any) -> None:
+    events = await outbox(services)
+    entries = await log_entries(services)
+    assert sorted(entry.id for entry in entries) == sorted(event.id for event in events)
+    assert all(event.delivered_at is not None for event in events)
+
+
+async def test_every_consumer_gets_every_event_in_order_and_the_log_has_one_entry_each(services):
+    events = await some_events(services)
+    assert {Event.BOOKING_CONFIRMED, Event.BOOKING_CANCELED} <= {e.event_type for e in events}
+    seen: list[str] = []
+
+    async def record(_: Any, event: OutboxEvent) -> None:
+        seen.append(event.id)
+
+    await drain(Relay(services, {**CONSUMERS, "recorder": record}))
+    assert seen == [event.id for event in events]
+    await assert_one_log_entry_per_event(services)
+    entries = {entry.id: entry for entry in await log_entries(services)}
+    canceled = next(e for e in events if e.event_type == Event.BOOKING_CANCELED)
+    entry = entries[canceled.id]
+    assert (entry.level, entry.action, entry.entity_type, entry.entity_id) == (
+        "info",
+        "booking_canceled",
+        "Booking",
+        canceled.aggregate_id,
+    )
+    assert (entry.actor, entry.request_id) == (canceled.origin_user, canceled.origin_request_id)
+    assert entry.data == canceled.payload
+
+
+def crash_at(point: str, occurrence: int) -> Any:
+    calls = {"n": 0}
+
+    async def checkpoint(reached: str) -> None:
+        if reached == point:
+            calls["n"] += 1
+            if calls["n"] == occurrence:
+                raise Crash(point)
+
+    return checkpoint
+
+
+@pytest.mark.parametrize(
+    ("point", "occurrence"),
+    [("effect:log_entries", 1), ("effect:log_entries", 3), ("marked", 1)],
+    ids=["after-first-effect", "mid-batch", "after-marks-before-delivered"],
+)
+async def test_a_crash_between_effect_and_mark_redelivers_without_duplicates(services, point, occurrence):
+    await some_events(services)
+    with pytest.raises(Crash):
+        await Relay(
+            services, {"log_entries": write_log_entry}, checkpoint=crash_at(point, occurrence)
+        ).deliver_pending()
+    assert await log_entries(services)  # the effect happened before the crash
+    await drain(Relay(services, {"log_entries": write_log_entry}))
+    await assert_one_log_entry_per_event(services)
+
+
+async def test_a_consumer_raising_after_its_effect_is_retried_without_duplicates(services):
+    await some_events(services)
+    failures: list[str] = []
+
+    async def flaky(services: Any, event: OutboxEvent) -> None:
+        await write_log_entry(services, event)
+        if len(failures) < 2:
+            failures.append(event.id)
+            raise RuntimeError("lost the answer")
+
+    for _ in range(4):  # a fresh relay each time: no in-memory back-off between attempts
+        await drain(Relay(services, {"log_entries": flaky}))
+    assert len(failures) == 2
+    await assert_one_log_entry_per_event(services)
+
+
+async def test_two_relays_racing_write_each_log_entry_once(services):
+    await some_events(services)
+    first, second = Relay(services, LOG_ONLY, batch_size=2), Relay(services, LOG_ONLY, batch_size=2)
+    for _ in range(6):
+        await asyncio.gather(first.deliver_pending(), second.deliver_pending())
+    await assert_one_log_entry_per_event(services)
+
+
+async def test_one_relay_is_active_and_another_takes_over_when_it_dies(services):
+    relays = [Relay(services, LOG_ONLY, poll_seconds=0.2, standby_seconds=0.05) for _ in range(2)]
+    tasks = [asyncio.create_task(relay.run()) for relay in relays]
+    try:
+
+        async def one_active() -> bool:
+            return sum(relay.active for relay in relays) == 1
+
+        await eventually(one_active)
+        await some_events(services)
+        await eventually(lambda: all_delivered(services))
+        active = next(i for i, relay in enumerate(relays) if relay.active)
+        tasks[active].cancel()  # its connection closes: the lock is released
+        await eventually(lambda: relays[1 - active].active_now())
+        await some_events(services)
+        await eventually(lambda: all_delivered(services))
+        await assert_one_log_entry_per_event(services)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def all_delivered(services: Any) -> bool:
+    events = await outbox(services)
+    return bool(events) and all(event.delivered_at for event in events)
+
+
+async def test_notify_wakes_the_relay_long_before_its_poll(services):
+    relay = Relay(services, LOG_ONLY, poll_seconds=120)
+    task = asyncio.create_task(relay.run())
+    try:
+
+        async def idle() -> bool:
+            return relay.active and relay.rounds >= 1
+
+        await eventually(idle)
+        await some_events(services)
+        await eventually(lambda: all_delivered(services), within=5)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_statistics_show_lag_and_a_consumer_that_keeps_failing_is_given_up_after_bounded_attempts(services):
+    events = await some_events(services)
+
+    async def broken(_: Any, event: OutboxEvent) -> None:
+        raise ValueError("bug")
+
+    async with services.db.read() as session:
+        before = await deliveries.outbox_stats(session)
+    assert before.undelivered == len(events) and before.lag_seconds > 0
+    for _ in range(MAX_ATTEMPTS):
+        await Relay(services, {"broken": broken}).deliver_pending()
+    async with services.db.read() as session:
+        after = await deliveries.outbox_stats(session)
+    # one failing event holds back the rest of its consumer (order), and is given up after MAX_ATTEMPTS
+    assert after.dead == {"broken": 1}
+    assert after.undelivered == len(events) - 1
