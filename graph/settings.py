@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development-only signing secret. Production refuses to start while it is configured.
 DEV_JWT_SECRET = "astro-development-signing-secret-not-for-production"  # noqa: S105
+# Development-only secret the payment gateway signs webhooks with. Production refuses to start with it.
+DEV_WEBHOOK_SECRET = "astro-development-webhook-secret"  # noqa: S105
 
 
 def _env(name: str) -> AliasChoices:
@@ -67,6 +69,10 @@ class Settings(BaseSettings):
     # query executes against PostgreSQL (answers are neither read from nor kept in it); headers are unchanged.
     response_cache: bool = True
 
+    # The payment gateway's webhook (POST /webhooks/payments): HMAC-SHA256 shared secret, timestamp tolerance.
+    payment_webhook_secret: str = DEV_WEBHOOK_SECRET
+    payment_webhook_tolerance_seconds: int = 300
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.jwt_active_kid not in self.jwt_keys:
@@ -75,6 +81,10 @@ class Settings(BaseSettings):
             raise ValueError("every jwt key secret must be at least 32 characters")
         if self.is_production and DEV_JWT_SECRET in self.jwt_keys.values():
             raise ValueError("production refuses to start with the default development signing key")
+        if self.is_production and self.payment_webhook_secret == DEV_WEBHOOK_SECRET:
+            raise ValueError("production refuses to start with the development payment webhook secret")
+        if len(self.payment_webhook_secret) < 16:
+            raise ValueError("payment_webhook_secret must be at least 16 characters")
         return self
 
     @property
