@@ -149,8 +149,10 @@ async def invoice_details(call: RequestBundle, *, invoice_id: str) -> InvoiceVie
 
 async def view_of(uow: SqlUnitOfWork, invoice: Invoice) -> InvoiceView:
     """An invoice just written, with its agency's and launch's names."""
-    names = select(col(Agency.legal_name), col(Launch.mission_name)).where(
-        col(Agency.id) == invoice.agency_id, col(Launch.id) == invoice.launch_id
+    names = (
+        select(col(Agency.legal_name), col(Launch.mission_name))
+        .join(Agency, col(Agency.id) == Launch.agency_id)
+        .where(col(Launch.id) == invoice.launch_id)
     )
     agency_name, mission_name = (await uow.session.execute(names)).one()
     return InvoiceView(invoice=invoice, agency_name=agency_name, mission_name=mission_name)
