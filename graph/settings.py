@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development-only signing secret. Production refuses to start while it is configured.
 DEV_JWT_SECRET = "astro-development-signing-secret-not-for-production"  # noqa: S105
-# Development-only secret the payment gateway signs webhooks with. Production refuses to start with it.
+# Development-only secret the payment gateway signs webhooks with (used when none is set outside production).
 DEV_WEBHOOK_SECRET = "astro-development-webhook-secret"  # noqa: S105
 
 
@@ -70,7 +70,8 @@ class Settings(BaseSettings):
     response_cache: bool = True
 
     # The payment gateway's webhook (POST /webhooks/payments): HMAC-SHA256 shared secret, timestamp tolerance.
-    payment_webhook_secret: str = DEV_WEBHOOK_SECRET
+    # Production has no default: until a secret is set, every webhook call is refused (503).
+    payment_webhook_secret: str | None = None
     payment_webhook_tolerance_seconds: int = 300
 
     @model_validator(mode="after")
@@ -83,13 +84,20 @@ class Settings(BaseSettings):
             raise ValueError("production refuses to start with the default development signing key")
         if self.is_production and self.payment_webhook_secret == DEV_WEBHOOK_SECRET:
             raise ValueError("production refuses to start with the development payment webhook secret")
-        if len(self.payment_webhook_secret) < 16:
+        if self.payment_webhook_secret is not None and len(self.payment_webhook_secret) < 16:
             raise ValueError("payment_webhook_secret must be at least 16 characters")
         return self
 
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def webhook_secret(self) -> str | None:
+        """The payment gateway's shared secret: the development one outside production when none is set."""
+        if self.payment_webhook_secret is None and not self.is_production:
+            return DEV_WEBHOOK_SECRET
+        return self.payment_webhook_secret
 
     @property
     def graphiql_enabled(self) -> bool:

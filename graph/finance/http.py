@@ -99,6 +99,10 @@ async def annual_export(request: Request) -> Response:
 async def payments_webhook(request: Request) -> Response:
     """POST /webhooks/payments from the payment gateway (see README, Finance)."""
     services: Any = request.app.state.services
+    secret = services.settings.webhook_secret
+    if secret is None:
+        error = {"message": "Payment webhook not configured", "extensions": {"code": "SERVICE_UNAVAILABLE"}}
+        return JSONResponse({"errors": [error]}, status_code=503)
     body = await request.body()
     if len(body) > MAX_WEBHOOK_BODY:
         return _error(WebhookRefused("Body too large", field="body"))
@@ -106,7 +110,7 @@ async def payments_webhook(request: Request) -> Response:
     try:
         outcome = await receive_gateway_payment(
             services.bundle(None, origin),
-            secret=services.settings.payment_webhook_secret,
+            secret=secret,
             timestamp=request.headers.get("x-astro-timestamp"),
             signature=request.headers.get("x-astro-signature"),
             body=body,

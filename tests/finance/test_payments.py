@@ -102,7 +102,7 @@ def payload(invoice, event_id="evt_1", amount="40.00"):
 
 async def test_a_signed_webhook_is_applied_once_when_sent_three_times(services, http, settings):
     invoice = await an_invoice(services)
-    body, headers = signed_call(settings.payment_webhook_secret, payload(invoice), int(now().timestamp()))
+    body, headers = signed_call(settings.webhook_secret, payload(invoice), int(now().timestamp()))
     answers = []
     for _ in range(2):
         response = await http.post("/webhooks/payments", content=body, headers=headers)
@@ -120,7 +120,7 @@ async def test_a_signed_webhook_is_applied_once_when_sent_three_times(services, 
 
 async def test_bad_webhooks_are_400_and_write_nothing(services, http, settings):
     invoice = await an_invoice(services)
-    secret, stamp = settings.payment_webhook_secret, int(now().timestamp())
+    secret, stamp = settings.webhook_secret, int(now().timestamp())
     good, _ = signed_call(secret, payload(invoice), stamp)
     before = await written(services)
     calls = [
@@ -144,9 +144,9 @@ async def test_a_signed_webhook_that_overpays_or_names_no_invoice_writes_nothing
     invoice = await an_invoice(services)
     stamp = int(now().timestamp())
     before = await written(services)
-    body, headers = signed_call(settings.payment_webhook_secret, payload(invoice, amount="100.01"), stamp)
+    body, headers = signed_call(settings.webhook_secret, payload(invoice, amount="100.01"), stamp)
     assert (await http.post("/webhooks/payments", content=body, headers=headers)).status_code == 409
     unknown = {**payload(invoice), "invoiceNumber": "INV-1999-99999"}
-    body, headers = signed_call(settings.payment_webhook_secret, unknown, stamp)
+    body, headers = signed_call(settings.webhook_secret, unknown, stamp)
     assert (await http.post("/webhooks/payments", content=body, headers=headers)).status_code == 422
     assert await written(services) == before
