@@ -18,6 +18,7 @@ from resolvers.finance.issue_invoice import issue_invoice, issue_launch_invoice
 from resolvers.launches.move_launch import move_launch
 from tests.support.builders import ORIGIN, days, fetch, insert, make_booking, make_launch, make_traveler, make_user, now
 from tests.support.finance import make_agency_user
+from tests.support.graphql import error_codes
 
 pytestmark = pytest.mark.usefixtures("app")
 
@@ -150,3 +151,31 @@ async def test_a_rolled_back_issue_leaves_no_gap(services):
     assert again.invoice.number.endswith("-00002")
     count = await fetch(services, select(func.count()).select_from(Invoice))
     assert count == [2]
+
+
+ISSUE = """
+mutation($id: ID!) {
+  issueInvoice(launchId: $id) {
+    __typename
+    ... on InvoiceIssued { invoice { number kind amount status agencyName dueAt issuedAt } }
+    ... on InvoiceAlreadyIssued { invoiceNumber }
+    ... on LaunchNotInvoiceable { launchStatus }
+  }
+}"""
+
+
+async def test_issue_invoice_over_graphql(services, gql, cast):
+    seller = await make_agency_user(services)
+    aborted = await make_launch(services, seller.rocket, status=LaunchStatus.ABORTED)
+    token = cast.tokens["financial"]
+    first = (await gql(ISSUE, {"id": aborted.id}, token=token))["data"]["issueInvoice"]
+    assert first["__typename"] == "InvoiceIssued"
+    invoice = first["invoice"]
+    assert (invoice["kind"], invoice["amount"], invoice["status"]) == ("ABORT_FEE", "1000.00", "PENDING")
+    assert invoice["agencyName"] == "Alpha Launches"
+    again = (await gql(ISSUE, {"id": aborted.id}, token=token))["data"]["issueInvoice"]
+    assert again == {"__typename": "InvoiceAlreadyIssued", "invoiceNumber": invoice["number"]}
+    scheduled = (await gql(ISSUE, {"id": cast.launch.id}, token=token))["data"]["issueInvoice"]
+    assert scheduled == {"__typename": "LaunchNotInvoiceable", "launchStatus": "scheduled"}
+    for who, code in (("agency", "FORBIDDEN"), ("it", "FORBIDDEN"), ("visitor", "UNAUTHENTICATED")):
+        assert error_codes(await gql(ISSUE, {"id": aborted.id}, token=cast.tokens[who])) == [code], who
