@@ -109,3 +109,25 @@ def may_schedule_launches(principal: Principal) -> bool:
 def may_read_user(principal: Principal, user_id: str) -> bool:
     """An account: its own user; `it` staff read anyone's."""
     return principal.role == Role.IT or principal.id == user_id
+
+
+def may_manage_invoices(principal: Principal) -> bool:
+    """Issuing invoices by hand and recording payments against them: financial staff."""
+    return principal.role == Role.FINANCIAL
+
+
+def may_read_invoices(principal: Principal) -> bool:
+    """Invoices and the revenue report at all: financial staff (every agency's) and agencies (their own)."""
+    return principal.role in (Role.FINANCIAL, Role.AGENCY)
+
+
+def may_read_agency_finances(principal: Principal, *, agency_id: str, caller_agency_id: str | None) -> bool:
+    """One agency's invoices and revenue figures: financial staff, and that agency itself."""
+    if principal.role == Role.FINANCIAL:
+        return True
+    return principal.role == Role.AGENCY and is_owning_agency(caller_agency_id, agency_id)
+
+
+def may_read_annual_report(principal: Principal) -> bool:
+    """The platform's annual fee report and its chart: financial staff."""
+    return principal.role == Role.FINANCIAL

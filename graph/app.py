@@ -18,6 +18,7 @@ from graph.edge.health import healthz, readyz
 from graph.edge.http import graphql_endpoint
 from graph.edge.limits import Limits
 from graph.edge.oauth import token_endpoint
+from graph.finance import http as finance_http
 from graph.launches import csv as reports
 from graph.schema import build_schema
 from graph.services import Services
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             *reports.routes(),
+            *finance_http.routes(),
         ],
         lifespan=lifespan,
         exception_handlers={Exception: unhandled},

@@ -25,6 +25,8 @@ from graph.bookings import queries as bookings_queries
 from graph.bookings.types import Booking
 from graph.edge.limits import Limits, guard_extension
 from graph.edge.scalars import SCALAR_OVERRIDES
+from graph.finance import mutations as finance_mutations
+from graph.finance import queries as finance_queries
 from graph.launches import catalogue, reports
 from graph.launches import mutations as launches_mutations
 from graph.launches.types import Launch
@@ -43,6 +45,7 @@ QUERIES: tuple[type, ...] = (
     bookings_queries.Query,
     travelers_queries.Query,
     partners_queries.Query,
+    finance_queries.Query,
 )
 MUTATIONS: tuple[type, ...] = (
     accounts_mutations.Mutation,
@@ -51,6 +54,7 @@ MUTATIONS: tuple[type, ...] = (
     bookings_mutations.Mutation,
     travelers_mutations.Mutation,
     partners_mutations.Mutation,
+    finance_mutations.Mutation,
 )
 TYPES: tuple[type, ...] = (User, Agency, Rocket, Launch, Booking, Traveler)
 

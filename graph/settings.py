@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development-only signing secret. Production refuses to start while it is configured.
 DEV_JWT_SECRET = "astro-development-signing-secret-not-for-production"  # noqa: S105
+# Development-only secret the payment gateway signs webhooks with (used when none is set outside production).
+DEV_WEBHOOK_SECRET = "astro-development-webhook-secret"  # noqa: S105
 
 
 def _env(name: str) -> AliasChoices:
@@ -73,6 +75,10 @@ class Settings(BaseSettings):
     run_worker: bool = True
     worker_poll_seconds: float = 5.0
     worker_standby_seconds: float = 2.0  # how often a standing-by relay tries to take over
+    # The payment gateway's webhook (POST /webhooks/payments): HMAC-SHA256 shared secret, timestamp tolerance.
+    # Production has no default: until a secret is set, every webhook call is refused (503).
+    payment_webhook_secret: str | None = None
+    payment_webhook_tolerance_seconds: int = 300
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
@@ -82,11 +88,22 @@ class Settings(BaseSettings):
             raise ValueError("every jwt key secret must be at least 32 characters")
         if self.is_production and DEV_JWT_SECRET in self.jwt_keys.values():
             raise ValueError("production refuses to start with the default development signing key")
+        if self.is_production and self.payment_webhook_secret == DEV_WEBHOOK_SECRET:
+            raise ValueError("production refuses to start with the development payment webhook secret")
+        if self.payment_webhook_secret is not None and len(self.payment_webhook_secret) < 16:
+            raise ValueError("payment_webhook_secret must be at least 16 characters")
         return self
 
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def webhook_secret(self) -> str | None:
+        """The payment gateway's shared secret: the development one outside production when none is set."""
+        if self.payment_webhook_secret is None and not self.is_production:
+            return DEV_WEBHOOK_SECRET
+        return self.payment_webhook_secret
 
     @property
     def graphiql_enabled(self) -> bool:

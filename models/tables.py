@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from models.agencies.tables import Agency, Rocket
 from models.bookings.tables import Booking, Passenger, Payment, Refund
+from models.finance.tables import Invoice, InvoiceCounter, InvoicePayment
 from models.launches.catalogue import CATALOGUE_INDEXES  # the catalogue's partial indexes on launches
 from models.launches.tables import Launch, LaunchStatusChange
 from models.partners.clients import PartnerClient
@@ -18,6 +19,9 @@ __all__ = [
     "Agency",
     "Booking",
     "CATALOGUE_INDEXES",
+    "Invoice",
+    "InvoiceCounter",
+    "InvoicePayment",
     "Launch",
     "LaunchStatusChange",
     "ManifestDocument",

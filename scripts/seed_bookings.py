@@ -58,6 +58,7 @@ BOOKINGS = [
 ]
 # Bookings made before these launches flew or were aborted: (traveler, mission, seats)
 HISTORIC = [("vip", "Aurora Orbit", 2), ("traveler2", "Aurora Orbit", 1), ("traveler", "Phobos Flyby", 2)]
+HISTORIC += [("traveler2", "Polar Night Hop", 1)]
 HISTORIC += [("traveler2", "Olympus Mons Trek", 2), ("vip", "Olympus Mons Trek", 1)]
 
 

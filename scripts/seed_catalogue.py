@@ -87,6 +87,16 @@ SAMPLE_LAUNCHES = [
     ),
     SampleLaunch(
         "agency2",
+        "Luna Shuttle",
+        "Polar Night Hop",
+        "moon",
+        -50,
+        "900000.00",
+        1,
+        ((S.CONFIRMED, None), (S.LAUNCHED, None)),
+    ),
+    SampleLaunch(
+        "agency2",
         "Ares Clipper",
         "Phobos Flyby",
         "mars",

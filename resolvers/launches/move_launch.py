@@ -1,6 +1,7 @@
 """The status moves of a launch: confirm, delay, abort, launched, failed.
 
-Aborting cancels every booking of the launch with a full refund inside the same transaction.
+Aborting cancels every booking of the launch with a full refund inside the same transaction; moving to
+`launched` or `aborted` issues the launch's invoice in it too (resolvers/finance/issue_invoice.py).
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from models.sync.events import Aggregate, Event
 from models.sync.outbox import record_event
 from resolvers.agencies.profiles import own_agency
 from resolvers.bookings.cancel_booking import cancel_launch_bookings
+from resolvers.finance.issue_invoice import issue_launch_invoice
 from resolvers.launches.lifecycle import event_payload, owned_launch
 from resolvers.request import RequestBundle
 
 NEEDS_REASON = (LaunchStatus.DELAYED, LaunchStatus.ABORTED)
+INVOICED = (LaunchStatus.LAUNCHED, LaunchStatus.ABORTED)  # the platform invoices these moves at once
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ async def move_launch(
             canceled = await cancel_launch_bookings(
                 uow, launch=launch, gateway=call.payments, origin=call.origin, now=now
             )
+        if target in INVOICED:
+            await issue_launch_invoice(uow, launch=launch, origin=call.origin, now=now)
         payload = event_payload(launch, previous_status=change.from_status, reason=reason)
         if new_date is not None:
             payload["previous_launch_at"] = previous_date.isoformat()

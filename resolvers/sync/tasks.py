@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 from sqlalchemy import text
 from sqlmodel.sql.expression import SelectOfScalar
 
+from models.base import utcnow
+from resolvers.finance.reminders import send_overdue_reminders
 from resolvers.sync.relay import WorkerServices
 
 Task = Callable[[Any], Awaitable[None]]
@@ -46,6 +48,12 @@ async def prune_deliveries(services: WorkerServices) -> None:
         await uow.commit()
 
 
+async def remind_overdue_invoices(services: WorkerServices) -> None:
+    """Overdue invoices remind their agency at most once a week (claimed rows: any number of workers)."""
+    await send_overdue_reminders(services, now=utcnow())
+
+
 PERIODIC: list[Periodic] = [
     Periodic("prune_outbox_deliveries", 3600, prune_deliveries, single=True),
+    Periodic("remind_overdue_invoices", 3600, remind_overdue_invoices),
 ]

@@ -194,3 +194,21 @@ def test_scheduling_launches_needs_a_confirmed_email():
 )
 def test_users(principal, allowed):
     assert policies.may_read_user(principal, ME) is allowed
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_finance_rules_by_role(role):
+    principal = who(role)
+    assert policies.may_manage_invoices(principal) == (role == Role.FINANCIAL)
+    assert policies.may_read_invoices(principal) == (role in (Role.FINANCIAL, Role.AGENCY))
+    assert policies.may_read_annual_report(principal) == (role == Role.FINANCIAL)
+
+
+def test_agency_finances_are_read_by_their_agency_and_financial_staff():
+    read = policies.may_read_agency_finances
+    assert read(who(Role.FINANCIAL), agency_id="a1", caller_agency_id=None)
+    assert read(who(Role.AGENCY), agency_id="a1", caller_agency_id="a1")
+    assert not read(who(Role.AGENCY), agency_id="a1", caller_agency_id="a2")
+    assert not read(who(Role.AGENCY), agency_id="a1", caller_agency_id=None)
+    assert not read(who(Role.TRAVELER), agency_id="a1", caller_agency_id="a1")
+    assert not read(who(Role.IT), agency_id="a1", caller_agency_id=None)

@@ -24,3 +24,16 @@ def test_short_secrets_and_an_unknown_active_kid_are_refused():
         Settings(jwt_keys={"k": "short"}, jwt_active_kid="k")
     with pytest.raises(ValidationError, match="not in jwt_keys"):
         Settings(jwt_keys={"k": STRONG}, jwt_active_kid="other")
+
+
+def test_the_payment_webhook_secret_is_never_defaulted_in_production():
+    from graph.settings import DEV_WEBHOOK_SECRET
+
+    assert Settings().webhook_secret == DEV_WEBHOOK_SECRET
+    production = {"environment": "production", "jwt_keys": {"prod-1": STRONG}, "jwt_active_kid": "prod-1"}
+    assert Settings(**production).webhook_secret is None
+    assert Settings(**production, payment_webhook_secret=STRONG).webhook_secret == STRONG
+    with pytest.raises(ValueError):
+        Settings(**production, payment_webhook_secret=DEV_WEBHOOK_SECRET)
+    with pytest.raises(ValueError):
+        Settings(payment_webhook_secret="short")
