@@ -24,6 +24,7 @@ from graph.bookings import mutations as bookings_mutations
 from graph.bookings import queries as bookings_queries
 from graph.bookings.types import Booking
 from graph.edge.limits import Limits, guard_extension
+from graph.edge.permissions import PartnerScopes
 from graph.edge.scalars import SCALAR_OVERRIDES
 from graph.finance import mutations as finance_mutations
 from graph.finance import queries as finance_queries
@@ -107,7 +108,7 @@ def assemble_schema(
     return AstroSchema(
         query=merge_types("Query", queries),
         types=types,
-        extensions=[lambda: ParserCache(maxsize=1024), guard_extension(limits)],
+        extensions=[lambda: ParserCache(maxsize=1024), guard_extension(limits), PartnerScopes],
         config=StrawberryConfig(disable_field_suggestions=production),
         federation_version="2.7",
         scalar_overrides=SCALAR_OVERRIDES,

@@ -23,6 +23,7 @@ from auth import policies
 from auth.principal import Principal
 from graph.edge.apq import HEX64, VERSION, PersistedQueryStore, sha256_hex
 from graph.edge.limits import Limits, check_shape
+from graph.edge.permissions import partner_refusal
 from graph.edge.protocol import RequestError
 from graph.settings import Settings
 from models.partners.persisted import ManifestOperation
@@ -160,9 +161,10 @@ async def _safelisted(operation: Operation, trusted: TrustedDocuments) -> Operat
     return operation
 
 
-def manifest_validator(schema: Any, limits: Limits) -> DocumentValidator:
+def manifest_validator(schema: Any, limits: Limits, scopes: frozenset[str] | None = None) -> DocumentValidator:
     """Checks a manifest operation the way a request would be: it parses, holds one operation of the
-    declared type and name, stays within the limits and validates against the schema."""
+    declared type and name, stays within the limits, validates against the schema, and a partner holding
+    `scopes` (None: any partner scope) may run it."""
 
     def validate(operation: ManifestOperation) -> list[str]:
         try:
@@ -179,6 +181,9 @@ def manifest_validator(schema: Any, limits: Limits) -> DocumentValidator:
             problems.append("`name` differs from the operation's name")
         refused = check_shape(document, limits)
         errors = [refused] if refused else validate_document(schema._schema, document, tuple(specified_rules))
-        return problems + [error.message for error in errors]
+        if errors:
+            return problems + [error.message for error in errors]
+        denied = partner_refusal(schema._schema, document, operation.name, scopes)
+        return problems + ([denied.message] if denied else [])
 
     return validate
