@@ -109,3 +109,13 @@ def may_schedule_launches(principal: Principal) -> bool:
 def may_read_user(principal: Principal, user_id: str) -> bool:
     """An account: its own user; `it` staff read anyone's."""
     return principal.role == Role.IT or principal.id == user_id
+
+
+def may_manage_notifications(principal: Principal) -> bool:
+    """The notification queue and its templates: `it` staff only."""
+    return principal.role == Role.IT
+
+
+def may_read_notification(principal: Principal, recipient_id: str) -> bool:
+    """A notification is its recipient's alone, IT staff included (they use the queue view)."""
+    return principal.role != Role.CLIENT and principal.id == recipient_id

@@ -26,6 +26,8 @@ from graph.edge.scalars import SCALAR_OVERRIDES
 from graph.launches import catalogue, reports
 from graph.launches import mutations as launches_mutations
 from graph.launches.types import Launch
+from graph.notifications import mutations as notifications_mutations
+from graph.notifications import queries as notifications_queries
 from graph.partners import mutations as partners_mutations
 from graph.partners import queries as partners_queries
 from graph.travelers import mutations as travelers_mutations
@@ -40,6 +42,7 @@ QUERIES: tuple[type, ...] = (
     bookings_queries.Query,
     travelers_queries.Query,
     partners_queries.Query,
+    notifications_queries.Query,
 )
 MUTATIONS: tuple[type, ...] = (
     accounts_mutations.Mutation,
@@ -48,6 +51,7 @@ MUTATIONS: tuple[type, ...] = (
     bookings_mutations.Mutation,
     travelers_mutations.Mutation,
     partners_mutations.Mutation,
+    notifications_mutations.Mutation,
 )
 TYPES: tuple[type, ...] = (User, Agency, Rocket, Launch, Booking, Traveler)
 

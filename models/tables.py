@@ -6,6 +6,7 @@ from models.agencies.tables import Agency, Rocket
 from models.bookings.tables import Booking, Passenger, Payment, Refund
 from models.launches.catalogue import CATALOGUE_INDEXES  # the catalogue's partial indexes on launches
 from models.launches.tables import Launch, LaunchStatusChange
+from models.notifications.tables import Notification, NotificationTemplate
 from models.partners.clients import PartnerClient
 from models.partners.persisted import ManifestDocument, OperationUsage, PersistedDocument, PersistedManifest
 from models.sync.outbox import OutboxEvent
@@ -21,6 +22,8 @@ __all__ = [
     "LaunchStatusChange",
     "ManifestDocument",
     "OperationUsage",
+    "Notification",
+    "NotificationTemplate",
     "OutboxEvent",
     "PartnerClient",
     "Passenger",

@@ -83,6 +83,8 @@ def settings(database_url: str, mongodb_url: str) -> Settings:
         redis_url=os.environ.get("REDIS_URL") or None,
         cache_namespace=f"test-{tag}",
         data_dir=Path(".astro-test"),
+        # Launches scheduled in tests are public at once; the VIP early-access tests turn the window on.
+        vip_early_access_hours=0,
     )
 
 

@@ -14,9 +14,15 @@ class Aggregate(StrEnum):
     BOOKING = "Booking"
     TRAVELER = "Traveler"
     PARTNER_CLIENT = "PartnerClient"
+    USER = "User"
+    INVOICE = "Invoice"
+    SYNC_JOB = "SyncJob"
+    NOTIFICATION = "Notification"
+    NOTIFICATION_TEMPLATE = "NotificationTemplate"
 
 
 class Event(StrEnum):
+    ACCOUNT_REGISTERED = "account_registered"
     AGENCY_CREATED = "agency_created"
     AGENCY_UPDATED = "agency_updated"
     ROCKET_ADDED = "rocket_added"
@@ -38,6 +44,14 @@ class Event(StrEnum):
     PARTNER_CLIENT_CREATED = "partner_client_created"
     PARTNER_CLIENT_SECRET_ROTATED = "partner_client_secret_rotated"  # noqa: S105 - an event name
     PARTNER_CLIENT_REVOKED = "partner_client_revoked"
+    INVOICE_ISSUED = "invoice_issued"
+    INVOICE_OVERDUE = "invoice_overdue"
+    SYNC_FAILED = "sync_failed"
+    # IT actions on the notification queue and templates (logged like every other change)
+    NOTIFICATION_MARKED_SENT = "notification_marked_sent"
+    NOTIFICATION_RETRIED = "notification_retried"
+    NOTIFICATION_DELETED = "notification_deleted"
+    NOTIFICATION_TEMPLATE_UPDATED = "notification_template_updated"
 
     @classmethod
     def launch_moved_to(cls, status: str) -> Event:
