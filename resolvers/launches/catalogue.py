@@ -63,10 +63,8 @@ async def catalogue_page(
     with_related = with_related.join(Rocket, col(Rocket.id) == col(Launch.rocket_id))
     async with call.db.read() as session:
         rows = list((await session.execute(with_related)).all())
-        if rows:
-            fresh_until = rows[0][3]
-        else:  # an empty page still changes when a window ends
-            fresh_until = (await session.execute(next_window_end(now))).scalar()
+        # An empty page has no row to carry it, and still changes when a window ends.
+        fresh_until = rows[0][3] if rows else (await session.execute(next_window_end(now))).scalar()
     page = rows[:first]
     cursors = [encode_cursor(sort, descending, launch) for launch, *_ in page]
     return CataloguePage(

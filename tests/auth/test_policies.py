@@ -194,3 +194,22 @@ def test_scheduling_launches_needs_a_confirmed_email():
 )
 def test_users(principal, allowed):
     assert policies.may_read_user(principal, ME) is allowed
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_the_notification_queue_is_for_it_only(role):
+    assert policies.may_manage_notifications(who(role)) is (role == Role.IT)
+
+
+@pytest.mark.parametrize(
+    ("principal", "allowed"),
+    [
+        (who(Role.TRAVELER), True),
+        (who(Role.AGENCY), True),
+        (who(Role.TRAVELER, OTHER), False),
+        (who(Role.IT, OTHER), False),  # IT works the queue, not other people's inboxes
+        (who(Role.CLIENT), False),
+    ],
+)
+def test_notifications_are_their_recipients(principal, allowed):
+    assert policies.may_read_notification(principal, ME) is allowed

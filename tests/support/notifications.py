@@ -29,3 +29,22 @@ async def notifications(services: Any, **where: Any) -> list[Notification]:
     async with services.db.unit_of_work() as uow:
         statement = select(Notification).where(*clauses).order_by(Notification.created_at, Notification.id)
         return list((await uow.session.execute(statement)).scalars())
+
+
+async def make_notification(
+    services: Any, recipient_id: str, *, status: str = "pending", event: str = "launch_confirmed"
+) -> Notification:
+    from models.ids import new_id
+    from tests.support.builders import insert
+
+    note = Notification(
+        event_id=new_id(),
+        event=event,
+        recipient_id=recipient_id,
+        to_address=f"{recipient_id}@example.test",
+        subject="Moonrise is confirmed",
+        body="Hello",
+        status=status,
+    )
+    await insert(services, note)
+    return note
