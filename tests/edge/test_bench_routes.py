@@ -60,7 +60,7 @@ async def test_the_response_cache_is_off_only_when_the_settings_say_so(settings:
     app = create_app(settings.model_copy(update={"response_cache": enabled}))
     request = Request({"type": "http", "method": "POST", "headers": [], "query_string": b""})
     operation = SimpleNamespace(query=CATALOGUE, variables=None, operation_name=None)
-    outcome = SimpleNamespace(payload={"data": {}}, raw=None, status=200, headers={})
+    outcome = SimpleNamespace(payload={"data": {}}, raw=None, status=200, headers={}, fresh_until=None)
     async with app.router.lifespan_context(app):
         cache = app.state.services.response_cache
         miss = await cache.lookup(request, operation)
