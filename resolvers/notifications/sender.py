@@ -43,7 +43,9 @@ async def send_due(
 ) -> int:
     """Send up to `batch` due notifications; returns how many were sent."""
     mailer, now = services.mailer, now or utcnow()
-    claimed = await _claim(services.db, batch, now, lease=timedelta(seconds=mailer.timeout * 3 + 30))
+    # The lease outlasts the whole batch even if every send times out: no other sender re-takes a row
+    # this one may still be sending.
+    claimed = await _claim(services.db, batch, now, lease=timedelta(seconds=mailer.timeout * (batch + 1) + 30))
     sent = 0
     for note in claimed:
         outcome = await mailer.send(to=note.to_address, subject=note.subject, body=note.body)
