@@ -135,3 +135,17 @@ def _principal(user_id: str, role: str) -> Any:
     from auth.principal import Principal, Role
 
     return Principal(id=user_id, role=Role(role), email_confirmed=True)
+
+
+RESEND = "mutation { requestConfirmationEmail }"
+
+
+async def test_the_confirmation_email_can_be_asked_for_again(services: Any, gql: GraphQLClient):
+    unconfirmed, token = await make_user(services, "traveler", confirmed=False)
+    assert (await gql(RESEND, token=token))["data"]["requestConfirmationEmail"] is True
+    [event] = await events(services, "account_registered")
+    assert event.payload["user_id"] == unconfirmed.id
+    assert await deliver(services, "account_registered") == 1
+    _, confirmed_token = await make_user(services, "agency")
+    assert (await gql(RESEND, token=confirmed_token))["data"]["requestConfirmationEmail"] is False
+    assert len(await events(services, "account_registered")) == 1
