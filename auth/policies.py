@@ -131,3 +131,13 @@ def may_read_agency_finances(principal: Principal, *, agency_id: str, caller_age
 def may_read_annual_report(principal: Principal) -> bool:
     """The platform's annual fee report and its chart: financial staff."""
     return principal.role == Role.FINANCIAL
+
+
+def may_manage_notifications(principal: Principal) -> bool:
+    """The notification queue and its templates: `it` staff only."""
+    return principal.role == Role.IT
+
+
+def may_read_notification(principal: Principal, recipient_id: str) -> bool:
+    """A notification is its recipient's alone, IT staff included (they use the queue view)."""
+    return principal.role != Role.CLIENT and principal.id == recipient_id

@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from graph.accounts.confirm_page import confirm_page
 from graph.edge.authentication import AuthenticationMiddleware
 from graph.edge.errors import unhandled
 from graph.edge.graphiql import graphiql_asset
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphiql/static/{name}", graphiql_asset, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/confirm", confirm_page, methods=["GET"]),
             *reports.routes(),
             *finance_http.routes(),
         ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from starlette.requests import Request
 from strawberry.types import Info
@@ -24,6 +25,8 @@ class Context:
     principal: Principal | None = None
     auth_error: str | None = None
     response_headers: dict[str, str] = field(default_factory=dict)
+    # Set by fields whose answer changes by itself at a known moment (the catalogue's next VIP window end).
+    fresh_until: datetime | None = None
     # This request's DataLoaders (graph/loaders.py), each created on first use.
     loaders: Loaders = field(init=False)
 

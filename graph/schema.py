@@ -31,6 +31,8 @@ from graph.finance import queries as finance_queries
 from graph.launches import catalogue, reports
 from graph.launches import mutations as launches_mutations
 from graph.launches.types import Launch
+from graph.notifications import mutations as notifications_mutations
+from graph.notifications import queries as notifications_queries
 from graph.partners import mutations as partners_mutations
 from graph.partners import queries as partners_queries
 from graph.travelers import mutations as travelers_mutations
@@ -47,6 +49,7 @@ QUERIES: tuple[type, ...] = (
     travelers_queries.Query,
     partners_queries.Query,
     finance_queries.Query,
+    notifications_queries.Query,
 )
 MUTATIONS: tuple[type, ...] = (
     accounts_mutations.Mutation,
@@ -56,6 +59,7 @@ MUTATIONS: tuple[type, ...] = (
     travelers_mutations.Mutation,
     partners_mutations.Mutation,
     finance_mutations.Mutation,
+    notifications_mutations.Mutation,
 )
 TYPES: tuple[type, ...] = (User, Agency, Rocket, Launch, Booking, Traveler)
 

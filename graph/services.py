@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiocache.base import BaseCache
 
@@ -19,6 +20,7 @@ from graph.edge.rate_limit import RateLimiter
 from graph.edge.response_cache import ResponseCache
 from graph.settings import Settings
 from models.bookings.gateway import PaymentGateway, SimulatedGateway
+from models.notifications.mail import Mailer, SmtpTarget
 from models.store import mongo
 from models.store.cache import TagVersions, build_cache
 from models.store.db import Database
@@ -43,6 +45,7 @@ class Services:
     rate_limiter: RateLimiter  # per-IP and per-user operation counters in the cache
     usage: UsageRecorder  # partner usage counters, flushed to PostgreSQL
     oauth: TokenServer  # POST /oauth/token (client credentials)
+    mailer: Mailer  # notification email (ASTRO_SMTP_URL); the queue's sender uses it
     response_cache: ResponseCache  # whole responses of anonymous catalogue queries (graph/response_cache.py)
 
     @classmethod
@@ -88,14 +91,32 @@ class Services:
             usage=UsageRecorder(db, flush_seconds=settings.usage_flush_seconds),
             oauth=TokenServer(tokens),
             response_cache=ResponseCache(cache, enabled=settings.response_cache),
+            mailer=build_mailer(settings),
         )
 
     def bundle(self, principal: Principal | None, origin: Origin) -> RequestBundle:
         """What a use case needs to serve one call: the caller, the change's origin and these services."""
-        return RequestBundle(principal=principal, origin=origin, db=self.db, payments=self.payments, auth=self.auth)
+        return RequestBundle(
+            principal=principal,
+            origin=origin,
+            db=self.db,
+            payments=self.payments,
+            auth=self.auth,
+            vip_window=timedelta(hours=self.settings.vip_early_access_hours),
+        )
 
     async def close(self) -> None:
         await self.usage.close()
         await self.db.dispose()
         await self.cache.close()
         mongo.disconnect()
+
+
+def build_mailer(settings: Settings) -> Mailer:
+    return Mailer(
+        target=SmtpTarget.parse(settings.smtp_url) if settings.smtp_url else None,
+        sender=settings.mail_from,
+        timeout=settings.smtp_timeout_seconds,
+        max_attempts=settings.notification_max_attempts,
+        retry_seconds=settings.notification_retry_seconds,
+    )

@@ -33,7 +33,21 @@ class Settings(BaseSettings):
     port: int = 8000
     workers: int = 1
     db_pool_size: int = 10
+    # Where users reach this service: the base of links in emails (the account confirmation link).
     public_url: str = "http://127.0.0.1:8000"
+
+    # Notifications (models/notifications, resolvers/notifications). smtp://user:pass@host:port, smtps://
+    # for implicit TLS, ?starttls=true for STARTTLS. Unset in development: `astro serve` starts an embedded
+    # SMTP server keeping every message under <data_dir>/mail/. Production refuses to start without it.
+    smtp_url: str | None = None
+    mail_from: str = "AstroBookings <no-reply@astrobookings.example>"
+    smtp_timeout_seconds: float = 10.0
+    notification_max_attempts: int = Field(8, ge=1, le=50)  # then the notification is `failed`
+    notification_retry_seconds: float = 30.0  # first back-off; doubles per attempt, with jitter
+    notification_send_interval_seconds: float = 5.0  # how often the worker runs the sender
+    notification_batch: int = Field(50, ge=1, le=1000)
+    # VIP early access: a newly scheduled launch is visible and bookable only to VIP travelers this long.
+    vip_early_access_hours: float = Field(24.0, ge=0)
 
     # Signing keys: kid -> secret (>= 32 chars). Every key verifies; `jwt_active_kid` signs.
     jwt_keys: dict[str, str] = {"dev-1": DEV_JWT_SECRET}
@@ -92,6 +106,8 @@ class Settings(BaseSettings):
             raise ValueError("production refuses to start with the development payment webhook secret")
         if self.payment_webhook_secret is not None and len(self.payment_webhook_secret) < 16:
             raise ValueError("payment_webhook_secret must be at least 16 characters")
+        if self.is_production and not self.smtp_url:
+            raise ValueError("production refuses to start without ASTRO_SMTP_URL (notifications are emailed)")
         return self
 
     @property

@@ -7,6 +7,7 @@ from models.bookings.tables import Booking, Passenger, Payment, Refund
 from models.finance.tables import Invoice, InvoiceCounter, InvoicePayment
 from models.launches.catalogue import CATALOGUE_INDEXES  # the catalogue's partial indexes on launches
 from models.launches.tables import Launch, LaunchStatusChange
+from models.notifications.tables import Notification, NotificationTemplate
 from models.partners.clients import PartnerClient
 from models.partners.persisted import ManifestDocument, OperationUsage, PersistedDocument, PersistedManifest
 from models.sync.deliveries import OutboxDelivery
@@ -27,6 +28,8 @@ __all__ = [
     "ManifestDocument",
     "OperationUsage",
     "OutboxDelivery",
+    "Notification",
+    "NotificationTemplate",
     "OutboxEvent",
     "PartnerClient",
     "Passenger",

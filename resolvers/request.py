@@ -4,6 +4,7 @@ process-wide services it may use. The GraphQL edge builds one per field (graph/c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from auth.principal import Principal
 from auth.services import AuthServices
@@ -20,6 +21,7 @@ class RequestBundle:
     db: Database
     payments: PaymentGateway
     auth: AuthServices
+    vip_window: timedelta = timedelta(hours=24)  # VIP early access of newly scheduled launches (0: none)
 
     @property
     def caller(self) -> Principal:

@@ -35,6 +35,22 @@ def configured_stores() -> Iterator[Settings]:
         yield get_settings()
 
 
+@contextlib.contextmanager
+def configured_mail() -> Iterator[Settings]:
+    """Settings with an SMTP server: the configured one, or in development an embedded server that keeps
+    every email under <data_dir>/mail/ (a Maildir: new/ holds one file per message). Production refuses to
+    start without ASTRO_SMTP_URL (graph/settings.py)."""
+    settings = get_settings()
+    if settings.smtp_url:
+        yield settings
+        return
+    with embedded.embedded_smtp(settings.data_dir) as url:
+        os.environ["ASTRO_SMTP_URL"] = url  # for the server processes, which read the environment
+        get_settings.cache_clear()
+        typer.echo(f"emails are kept under {(settings.data_dir / 'mail' / 'new').resolve()} (no ASTRO_SMTP_URL)")
+        yield get_settings()
+
+
 @app.callback()
 def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging.")) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(levelname)s %(name)s %(message)s")
@@ -97,7 +113,7 @@ def serve(
     # stores are stopped by their context managers and exit hooks.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
-    with configured_stores() as settings:
+    with configured_stores(), configured_mail() as settings:
         if prepare:
             _migrate(settings)
             _seed(settings, if_empty=True)
@@ -120,7 +136,7 @@ def worker() -> None:
     import asyncio  # noqa: PLC0415
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with configured_stores() as settings:
+    with configured_stores(), configured_mail() as settings:
         typer.echo("worker started (Ctrl-C to stop)")
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_run_worker(settings))

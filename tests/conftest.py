@@ -84,6 +84,8 @@ def settings(database_url: str, mongodb_url: str) -> Settings:
         cache_namespace=f"test-{tag}",
         data_dir=Path(".astro-test"),
         run_worker=False,  # tests that need delivery run a relay of their own
+        # Launches scheduled in tests are public at once; the VIP early-access tests turn the window on.
+        vip_early_access_hours=0,
     )
 
 

@@ -14,6 +14,7 @@ import dataclasses
 import logging
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -60,6 +61,8 @@ class Outcome:
     raw: bytes | None = None
     status: int = 200
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
+    # The answer changes by itself at this moment (a launch's VIP window ends): no cache keeps it longer.
+    fresh_until: datetime | None = None
 
     def encoded(self) -> bytes:
         return self.raw if self.raw is not None else orjson.dumps(self.payload)
@@ -157,6 +160,7 @@ async def run_operation(
         if rate_limited:
             await check_rate(request, context)
         outcome = await execute(request, context, operation, media_type)
+        outcome.fresh_until = context.fresh_until
         await services.response_cache.store(cached, outcome)
     except PersistedQueryNotFound:
         return Outcome(raw=APQ_MISS, headers=dict(NO_STORE))

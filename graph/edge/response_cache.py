@@ -25,6 +25,7 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -56,6 +57,7 @@ class OutcomeLike(Protocol):
     raw: bytes | None
     status: int
     headers: dict[str, str]
+    fresh_until: datetime | None
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ class ResponseCache:
     async def raw_store(self, slot: Slot, outcome: OutcomeLike) -> None:
         """Keep the answer for the exact bytes too, when it was kept as a public catalogue answer."""
         if outcome.raw is not None and outcome.headers.get("Cache-Control") == PUBLIC["Cache-Control"]:
-            await self._write(slot, outcome.raw)
+            await self._write(slot, outcome.raw, outcome.fresh_until)
 
     async def store(self, lookup: Lookup, outcome: OutcomeLike) -> None:
         """Give the response its caching headers; keep a complete public answer for the next requests."""
@@ -119,7 +121,7 @@ class ResponseCache:
         if lookup.slot is None or not complete:
             return
         outcome.raw = orjson.dumps(payload)
-        await self._write(lookup.slot, outcome.raw)
+        await self._write(lookup.slot, outcome.raw, outcome.fresh_until)
 
     async def _read(self, key: str) -> tuple[bytes | None, Slot | None]:
         """One round trip reads the tag's version and the entry together: (the body on a hit, None) or
@@ -135,8 +137,10 @@ class ResponseCache:
             return entry[len(slot.stamp) :], None
         return None, slot
 
-    async def _write(self, slot: Slot, body: bytes) -> None:
-        await self._guarded(self._cache.set(slot.key, slot.stamp + body, ttl=STORE_SECONDS, timeout=CACHE_DEADLINE))
+    async def _write(self, slot: Slot, body: bytes, fresh_until: datetime | None = None) -> None:
+        ttl = keep_seconds(fresh_until, datetime.now(UTC))
+        if ttl > 0:
+            await self._guarded(self._cache.set(slot.key, slot.stamp + body, ttl=ttl, timeout=CACHE_DEADLINE))
 
     async def _guarded(self, call: Any) -> Any:
         """Await one cache call (made with `timeout=CACHE_DEADLINE`, which aiocache enforces); on failure log,
@@ -150,6 +154,14 @@ class ResponseCache:
             self._skip_until = time.monotonic() + BACKOFF_SECONDS
             log.warning("response cache unavailable; serving from the database", exc_info=True)
             return None
+
+
+def keep_seconds(fresh_until: datetime | None, now: datetime) -> int:
+    """How long an answer is kept: STORE_SECONDS, but never past the moment it changes by itself (a launch
+    leaving its VIP window): whole seconds rounded down, 0 meaning "do not keep"."""
+    if fresh_until is None:
+        return STORE_SECONDS
+    return max(0, min(STORE_SECONDS, int((fresh_until - now).total_seconds())))
 
 
 def request_digest(query: str, variables: dict[str, Any] | None, operation_name: str | None) -> str:

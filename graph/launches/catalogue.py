@@ -63,6 +63,11 @@ def to_filter(given: CatalogueFilter | None) -> Filter:
     )
 
 
+def _connection(info: Info, page: CataloguePage, after: str | None) -> LaunchCatalogue:
+    info.context.fresh_until = page.fresh_until  # the response cache keeps the answer no longer
+    return connection(page, after)
+
+
 def connection(page: CataloguePage, after: str | None) -> LaunchCatalogue:
     agencies = {row.id: Agency.from_row(row) for row in page.agencies}
     rockets = {row.id: Rocket.from_row(row) for row in page.rockets}
@@ -112,4 +117,4 @@ class Query:
             first=first,
             after=after,
         )
-        return await answer(page, lambda found: connection(found, after))
+        return await answer(page, lambda found: _connection(info, found, after))

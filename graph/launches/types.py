@@ -60,6 +60,10 @@ class Launch:
     seats_available: int = strawberry.field(description="Seats still for sale: capacity minus seats sold.")
     minimum_passengers: int = strawberry.field(description="Seats that must be sold for the launch to be viable.")
     status: LaunchStatus = strawberry.field(description="Current status.")
+    public_at: datetime | None = strawberry.field(
+        description="VIP early access: until this moment (UTC) only VIP travelers see and book the launch; "
+        "null when it was public from the start."
+    )
     agency_id: strawberry.Private[str]
     rocket_id: strawberry.Private[str]
     seats_sold: strawberry.Private[int]
@@ -76,6 +80,7 @@ class Launch:
             seats_available=row.seats_available,
             minimum_passengers=row.minimum_passengers,
             status=LaunchStatusEnum(row.status),
+            public_at=row.public_at,
             agency_id=row.agency_id,
             rocket_id=row.rocket_id,
             seats_sold=row.seats_sold,

@@ -119,3 +119,7 @@ def revoke_other_families(user_id: str, keep_family_id: str | None) -> list[str]
     families = sorted(set(live.distinct("family_id")))
     RefreshToken.objects(user_id=user_id, family_id__in=families).update(set__revoked=True)
     return families
+
+
+def find_users_by_role(role: str) -> list[User]:
+    return list(User.objects(role=role))

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Index, Select, select, text, tuple_
+from sqlalchemy import ColumnElement, Index, Select, func, or_, select, text, tuple_
 from sqlmodel import col
 
 from models.errors import ValidationFailed
@@ -45,6 +45,8 @@ CATALOGUE_INDEXES = (
     Index("catalogue_by_date", Launch.launch_at, Launch.id, postgresql_where=_BOOKABLE_SQL),  # type: ignore[arg-type]
     Index("catalogue_by_price", Launch.price_per_seat, Launch.id, postgresql_where=_BOOKABLE_SQL),  # type: ignore[arg-type]
     Index("catalogue_by_seats", _seats_available(), Launch.id, postgresql_where=_BOOKABLE_SQL),  # type: ignore[arg-type]
+    # Only launches ever given a VIP window: the next window end is one index probe.
+    Index("launches_public_at", Launch.public_at, postgresql_where=text("public_at IS NOT NULL")),  # type: ignore[arg-type]
 )
 
 
@@ -111,10 +113,20 @@ def _day_bound(day: date, *, end: bool = False) -> datetime:
 
 
 def catalogue_query(
-    filters: CatalogueFilter, sort: CatalogueSort, descending: bool, after: Cursor | None, limit: int, now: datetime
+    filters: CatalogueFilter,
+    sort: CatalogueSort,
+    descending: bool,
+    after: Cursor | None,
+    limit: int,
+    now: datetime,
+    *,
+    early_access: bool = False,
 ) -> Select[Any]:
+    """`early_access`: the caller is a VIP traveler, who also sees launches still in their VIP window."""
     key = SORT_KEYS[sort]
     statement = select(Launch).where(col(Launch.status).in_(BOOKABLE_STATUSES), col(Launch.launch_at) > now)
+    if not early_access:
+        statement = statement.where(or_(col(Launch.public_at).is_(None), col(Launch.public_at) <= now))
     statement = statement.where(*_filter_clauses(filters))
     if after is not None:
         position = tuple_(key, col(Launch.id))
@@ -122,6 +134,13 @@ def catalogue_query(
         statement = statement.where(position < bound if descending else position > bound)
     order = (key.desc(), col(Launch.id).desc()) if descending else (key.asc(), col(Launch.id).asc())
     return statement.order_by(*order).limit(limit)
+
+
+def next_window_end(now: datetime) -> Select[Any]:
+    """The next moment a launch leaves its VIP window and enters the public catalogue (NULL: none pending):
+    no cached catalogue answer may outlive it."""
+    windows = Launch.__table__.alias("windows")  # type: ignore[attr-defined]  # never correlated to the page
+    return select(func.min(windows.c.public_at)).where(windows.c.public_at > now)
 
 
 def _filter_clauses(f: CatalogueFilter) -> list[Any]:

@@ -58,6 +58,8 @@ class Launch(SQLModel, table=True):
     capacity: int
     seats_sold: int = 0
     status: str = Field(default=LaunchStatus.SCHEDULED, max_length=20, index=True)
+    # VIP early access: until this moment only VIP travelers see and book the launch (None: public at once).
+    public_at: datetime | None = time_field(default=None, nullable=True)
     created_at: datetime = created_field()
     updated_at: datetime = created_field()
 
@@ -74,6 +76,10 @@ class Launch(SQLModel, table=True):
 
     def is_bookable(self, now: datetime) -> bool:
         return self.status in BOOKABLE and self.launch_at > now
+
+    def is_public(self, now: datetime) -> bool:
+        """Out of its VIP early-access window (or never had one): everyone sees and books it."""
+        return self.public_at is None or self.public_at <= now
 
     @property
     def is_final(self) -> bool:

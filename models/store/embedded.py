@@ -53,3 +53,26 @@ def stores(data_dir: Path, database_url: str | None, mongodb_url: str | None) ->
         db = database_url or stack.enter_context(embedded_postgres(data_dir))
         mongo = mongodb_url or stack.enter_context(embedded_mongo(data_dir))
         yield StoreUrls(database_url=db, mongodb_url=mongo)
+
+
+@contextlib.contextmanager
+def embedded_smtp(data_dir: Path) -> Iterator[str]:
+    """A development SMTP server (aiosmtpd) that keeps every message it receives as a .eml file under
+    <data_dir>/mail/; yields its smtp:// URL."""
+    import socket  # noqa: PLC0415
+
+    from aiosmtpd.controller import Controller  # noqa: PLC0415
+    from aiosmtpd.handlers import Mailbox  # noqa: PLC0415
+
+    folder = data_dir.resolve() / "mail"
+    folder.parent.mkdir(parents=True, exist_ok=True)  # Maildir makes mail/{new,cur,tmp} itself
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    controller = Controller(Mailbox(folder), hostname="127.0.0.1", port=port)
+    controller.start()
+    log.info("embedded SMTP server at 127.0.0.1:%d keeps every email under %s", port, folder)
+    try:
+        yield f"smtp://127.0.0.1:{port}"
+    finally:
+        controller.stop()

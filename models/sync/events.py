@@ -15,9 +15,14 @@ class Aggregate(StrEnum):
     TRAVELER = "Traveler"
     PARTNER_CLIENT = "PartnerClient"
     INVOICE = "Invoice"
+    USER = "User"
+    SYNC_JOB = "SyncJob"
+    NOTIFICATION = "Notification"
+    NOTIFICATION_TEMPLATE = "NotificationTemplate"
 
 
 class Event(StrEnum):
+    ACCOUNT_REGISTERED = "account_registered"
     AGENCY_CREATED = "agency_created"
     AGENCY_UPDATED = "agency_updated"
     ROCKET_ADDED = "rocket_added"
@@ -42,6 +47,12 @@ class Event(StrEnum):
     INVOICE_ISSUED = "invoice_issued"
     INVOICE_PAYMENT_RECORDED = "invoice_payment_recorded"
     INVOICE_OVERDUE = "invoice_overdue"
+    SYNC_FAILED = "sync_failed"
+    # IT actions on the notification queue and templates (logged like every other change)
+    NOTIFICATION_MARKED_SENT = "notification_marked_sent"
+    NOTIFICATION_RETRIED = "notification_retried"
+    NOTIFICATION_DELETED = "notification_deleted"
+    NOTIFICATION_TEMPLATE_UPDATED = "notification_template_updated"
 
     @classmethod
     def launch_moved_to(cls, status: str) -> Event:

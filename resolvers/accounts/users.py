@@ -33,6 +33,8 @@ from models.accounts.users import (
 )
 from models.errors import DomainError, Forbidden, NotFound, Unauthenticated
 from models.store.mongo import run_sync
+from models.sync.events import Aggregate, Event
+from models.sync.outbox import record_event
 from resolvers.accounts.sessions import access_token_for, admit
 from resolvers.request import RequestBundle
 
@@ -77,23 +79,47 @@ async def create_account(
 
 
 async def register(call: RequestBundle, *, name: str, email: str, password: str, role: str) -> User:
-    """Self-registration of a traveler or agency; the confirmation link is sent (logged for now).
+    """Self-registration of a traveler or agency; the confirmation email is queued.
     Raises EmailAlreadyRegistered, WeakPassword or InvalidInput."""
     user = await create_account(
         name=name, email=email, password=password, role=role, confirmed=False, roles=SELF_REGISTERED_ROLES
     )
     log.info("registered user=%s role=%s", user.id, user.role)
-    send_confirmation(call.auth, user)
+    await _announce_account(call, user)
     return user
 
 
-def send_confirmation(kit: AuthServices, user: User) -> None:
-    # Until the notification system exists the `account_registered` message is this log line.
-    token = kit.tokens.issue_purpose(
-        user.id, CONFIRM_PURPOSE, ttl_seconds=CONFIRM_TTL_SECONDS, extra={"email": user.email}
+async def request_confirmation_email(call: RequestBundle) -> bool:
+    """Send the caller's confirmation email again (False: the address is already confirmed). The way back
+    when the first one never came, including a registration whose outbox row could not be written."""
+    user = await _load_self(call.caller)
+    if user.email_confirmed:
+        return False
+    await _announce_account(call, user)
+    return True
+
+
+async def _announce_account(call: RequestBundle, user: User) -> None:
+    """`account_registered` in the outbox: its notifications consumer emails the confirmation link.
+
+    The account lives in MongoDB and the outbox in PostgreSQL, so the two writes cannot share a transaction:
+    the account is written first, then the event in its own transaction. If that second write fails the
+    registration answers with the store error, the account exists unconfirmed, and signing in and calling
+    `requestConfirmationEmail` writes the event again (the only effect lost is an email, never an account)."""
+    async with call.unit_of_work() as uow:
+        payload = {"user_id": user.id, "email": user.email, "name": user.name, "role": user.role}
+        record_event(uow.session, call.origin, Event.ACCOUNT_REGISTERED, (Aggregate.USER, user.id), payload)
+        await uow.commit()
+    # Development convenience kept from before the email queue: the link is also in the log.
+    notifications.info(
+        "account_registered to=%s confirm your email: %s", user.email, confirmation_link(call.auth, user.id, user.email)
     )
-    link = f"{kit.public_url.rstrip('/')}/confirm?token={token}"
-    notifications.info("account_registered to=%s confirm your email: %s", user.email, link)
+
+
+def confirmation_link(kit: AuthServices, user_id: str, email: str) -> str:
+    """ASTRO_PUBLIC_URL + /confirm?token=...: opening it confirms the account (graph/accounts/confirm_page.py)."""
+    token = kit.tokens.issue_purpose(user_id, CONFIRM_PURPOSE, ttl_seconds=CONFIRM_TTL_SECONDS, extra={"email": email})
+    return f"{kit.public_url.rstrip('/')}/confirm?token={token}"
 
 
 async def confirm_email(call: RequestBundle, *, token: str) -> EmailConfirmation:

@@ -76,7 +76,9 @@ async def _book(
     if idempotency_key and (first := await _first_result(uow, traveler, idempotency_key, fingerprint)):
         return first
     launch = await _bookable_launch(uow, launch_id, now)
-    await _check_seat_limit(uow, traveler, launch, len(passengers))
+    vip = await _check_seat_limit(uow, traveler, launch, len(passengers))
+    if not vip and not launch.is_public(now):  # VIP early access: only VIPs book inside the window
+        raise refusals.LaunchNotBookable(launch.status, launch.launch_at)
     _check_ages(passengers, launch.launch_at)
     price, launch_at = await _reserve(uow, launch, len(passengers), now)
     if launch_at != launch.launch_at:  # the date moved while we were checking: ages are on the new date
@@ -130,8 +132,9 @@ async def _bookable_launch(uow: SqlUnitOfWork, launch_id: str, now: datetime) ->
     return launch
 
 
-async def _check_seat_limit(uow: SqlUnitOfWork, traveler: Traveler, launch: Launch, requested: int) -> None:
-    """The limit counts the traveler's active (confirmed) seats on this launch; VIPs get a higher one."""
+async def _check_seat_limit(uow: SqlUnitOfWork, traveler: Traveler, launch: Launch, requested: int) -> bool:
+    """The limit counts the traveler's active (confirmed) seats on this launch; VIPs get a higher one.
+    Returns whether the traveler is a VIP."""
     confirmed = col(Booking.status) == BookingStatus.CONFIRMED
     on_launch = case((confirmed & (col(Booking.launch_id) == launch.id), col(Booking.seats)), else_=0)
     statement = select(
@@ -142,6 +145,7 @@ async def _check_seat_limit(uow: SqlUnitOfWork, traveler: Traveler, launch: Laun
     limit = rules.seat_limit(vip)
     if held + requested > limit:
         raise refusals.SeatLimitExceeded(limit, held, requested, vip)
+    return bool(vip)
 
 
 def _check_ages(passengers: list[PassengerData], launch_at: datetime) -> None:

@@ -61,6 +61,7 @@ async def schedule_launch(call: RequestBundle, *, terms: LaunchTerms, now: datet
             minimum_passengers=terms.minimum_passengers,
             capacity=rocket.capacity,
             status=LaunchStatus.SCHEDULED.value,
+            public_at=now + call.vip_window if call.vip_window else None,
         )
         uow.session.add(launch)
         await uow.session.flush()  # the history row references the launch

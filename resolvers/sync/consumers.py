@@ -14,6 +14,7 @@ from models.monitoring.logs import LogEntry
 from models.store import mongo
 from models.sync.events import Event
 from models.sync.outbox import OutboxEvent
+from resolvers.notifications.consumer import notify
 from resolvers.sync.relay import Consumer
 
 WARNING_EVENTS = frozenset({Event.LAUNCH_ABORTED, Event.LAUNCH_FAILED, Event.PARTNER_CLIENT_REVOKED})
@@ -85,6 +86,7 @@ CONSUMERS: dict[str, Consumer] = {
     "log_entries": write_log_entry,
     "catalogue": refresh_catalogue,
     "publish": publish,
+    "notifications": notify,
 }
 
 

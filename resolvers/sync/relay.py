@@ -39,7 +39,7 @@ class WorkerServices(Protocol):
     tags: TagVersions
 
 
-Consumer = Callable[[Any, OutboxEvent], Awaitable[None]]
+Consumer = Callable[[Any, OutboxEvent], Awaitable[object]]
 Checkpoint = Callable[[str], Awaitable[None]]
 
 

@@ -14,9 +14,10 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from models.base import utcnow
 from resolvers.finance.reminders import send_overdue_reminders
+from resolvers.notifications.sender import send_due_task
 from resolvers.sync.relay import WorkerServices
 
-Task = Callable[[Any], Awaitable[None]]
+Task = Callable[[Any], Awaitable[object]]
 T = TypeVar("T")
 DELIVERIES_KEPT_HOURS = 24
 
@@ -56,4 +57,5 @@ async def remind_overdue_invoices(services: WorkerServices) -> None:
 PERIODIC: list[Periodic] = [
     Periodic("prune_outbox_deliveries", 3600, prune_deliveries, single=True),
     Periodic("remind_overdue_invoices", 3600, remind_overdue_invoices),
+    Periodic("send_due_notifications", 5, send_due_task),
 ]

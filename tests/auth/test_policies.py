@@ -212,3 +212,22 @@ def test_agency_finances_are_read_by_their_agency_and_financial_staff():
     assert not read(who(Role.AGENCY), agency_id="a1", caller_agency_id=None)
     assert not read(who(Role.TRAVELER), agency_id="a1", caller_agency_id="a1")
     assert not read(who(Role.IT), agency_id="a1", caller_agency_id=None)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_the_notification_queue_is_for_it_only(role):
+    assert policies.may_manage_notifications(who(role)) is (role == Role.IT)
+
+
+@pytest.mark.parametrize(
+    ("principal", "allowed"),
+    [
+        (who(Role.TRAVELER), True),
+        (who(Role.AGENCY), True),
+        (who(Role.TRAVELER, OTHER), False),
+        (who(Role.IT, OTHER), False),  # IT works the queue, not other people's inboxes
+        (who(Role.CLIENT), False),
+    ],
+)
+def test_notifications_are_their_recipients(principal, allowed):
+    assert policies.may_read_notification(principal, ME) is allowed

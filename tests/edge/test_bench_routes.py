@@ -40,7 +40,9 @@ async def test_baseline_routes_return_the_stored_bytes_over_get_and_post(setting
 
 def test_production_never_mounts_baseline_routes(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("ASTRO_BENCH_BASELINES", "1")  # the old switch: now it means nothing
-    production = Settings(environment="production", jwt_keys={"k": "x" * 40}, jwt_active_kid="k")
+    production = Settings(
+        environment="production", jwt_keys={"k": "x" * 40}, jwt_active_kid="k", smtp_url="smtp://mail.example:25"
+    )
     paths = [getattr(route, "path", "") for route in create_app(production).routes]
     assert "/graphql" in paths
     assert not [path for path in paths if path.startswith("/bench")]
@@ -58,7 +60,7 @@ async def test_the_response_cache_is_off_only_when_the_settings_say_so(settings:
     app = create_app(settings.model_copy(update={"response_cache": enabled}))
     request = Request({"type": "http", "method": "POST", "headers": [], "query_string": b""})
     operation = SimpleNamespace(query=CATALOGUE, variables=None, operation_name=None)
-    outcome = SimpleNamespace(payload={"data": {}}, raw=None, status=200, headers={})
+    outcome = SimpleNamespace(payload={"data": {}}, raw=None, status=200, headers={}, fresh_until=None)
     async with app.router.lifespan_context(app):
         cache = app.state.services.response_cache
         miss = await cache.lookup(request, operation)

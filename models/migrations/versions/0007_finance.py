@@ -1,14 +1,14 @@
 """invoices, invoice payments and the per-year invoice number counter
 
 Revision ID: 0007_finance
-Revises: 0005_outbox_relay
+Revises: 0006_notifications
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_finance"
-down_revision = "0005_outbox_relay"
+down_revision = "0006_notifications"
 branch_labels = None
 depends_on = None
 
