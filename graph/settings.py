@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     # query executes against PostgreSQL (answers are neither read from nor kept in it); headers are unchanged.
     response_cache: bool = True
 
+    # The simulated payment gateway's delay for every charge and refund (models/bookings/gateway.py), so
+    # benchmarks and tests can give it a real processor's latency. Refused in production (a real gateway).
+    simulated_gateway_latency_ms: int = Field(0, ge=0, le=60_000)
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.jwt_active_kid not in self.jwt_keys:
@@ -75,6 +79,8 @@ class Settings(BaseSettings):
             raise ValueError("every jwt key secret must be at least 32 characters")
         if self.is_production and DEV_JWT_SECRET in self.jwt_keys.values():
             raise ValueError("production refuses to start with the default development signing key")
+        if self.is_production and self.simulated_gateway_latency_ms:
+            raise ValueError("ASTRO_SIMULATED_GATEWAY_LATENCY_MS applies to the simulated gateway only, not production")
         return self
 
     @property

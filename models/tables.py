@@ -3,7 +3,7 @@
 from sqlmodel import SQLModel
 
 from models.agencies.tables import Agency, Rocket
-from models.bookings.tables import Booking, Passenger, Payment, Refund
+from models.bookings.tables import Booking, Passenger, Payment, Refund, SeatHold
 from models.launches.catalogue import CATALOGUE_INDEXES  # the catalogue's partial indexes on launches
 from models.launches.tables import Launch, LaunchStatusChange
 from models.partners.clients import PartnerClient
@@ -28,6 +28,7 @@ __all__ = [
     "PersistedDocument",
     "PersistedManifest",
     "Refund",
+    "SeatHold",
     "Rocket",
     "Traveler",
     "metadata",
