@@ -24,3 +24,11 @@ def test_short_secrets_and_an_unknown_active_kid_are_refused():
         Settings(jwt_keys={"k": "short"}, jwt_active_kid="k")
     with pytest.raises(ValidationError, match="not in jwt_keys"):
         Settings(jwt_keys={"k": STRONG}, jwt_active_kid="other")
+
+
+def test_simulated_gateway_latency_is_read_and_refused_in_production(monkeypatch):
+    monkeypatch.setenv("ASTRO_SIMULATED_GATEWAY_LATENCY_MS", "100")
+    assert Settings().simulated_gateway_latency_ms == 100
+    monkeypatch.setenv("ASTRO_ENVIRONMENT", "production")
+    with pytest.raises(ValidationError, match="simulated gateway only"):
+        Settings(jwt_keys={"prod-1": STRONG}, jwt_active_kid="prod-1")
