@@ -42,7 +42,7 @@ INSERT_PAYMENT = (
 )
 INSERT_EVENT = """
 INSERT INTO outbox_events (id, event_type, aggregate_type, aggregate_id, payload, origin_operation, created_at)
-VALUES ($1, 'booking_confirmed', 'booking', $2, jsonb_build_object('booking_id', $2::text), 'bench', now())
+VALUES ($1, 'booking_confirmed', 'booking', $2, jsonb_build_object('booking_id', $3::text), 'bench', now())
 """
 
 
@@ -127,7 +127,7 @@ async def _book_with_rules(pool: asyncpg.Pool, launch: str, traveler: str) -> bo
         await conn.execute(INSERT_KEYED_BOOKING, booking_id, launch, traveler, price, key)
         await conn.execute(INSERT_PASSENGER, new_id(), booking_id)
         await conn.execute(INSERT_PAYMENT, new_id(), booking_id, price, f"ch_raw_{booking_id}")
-        await conn.execute(INSERT_EVENT, new_id(), booking_id)
+        await conn.execute(INSERT_EVENT, new_id(), booking_id, booking_id)
     return True
 
 
