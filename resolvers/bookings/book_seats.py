@@ -28,7 +28,7 @@ from typing import Any
 from models.base import utcnow
 from models.bookings import errors as refusals
 from models.bookings import holds, rules
-from models.bookings.gateway import PaymentFailed, PaymentGateway
+from models.bookings.gateway import PaymentDeclined, PaymentFailed, PaymentGateway
 from models.bookings.holds import PlacedHold
 from models.bookings.rules import PassengerData
 from models.bookings.tables import Booking, HoldState
@@ -74,9 +74,11 @@ async def book_seats(
     try:
         _check_ages(passengers, placed.launch_at)
         charge_id = await call.payments.charge(token=payment_token, amount=booking.amount, reference=hold_id)
-    except BaseException:
-        await _release(call.db, hold_id)
+    except (refusals.PassengerAgeOutOfRange, PaymentDeclined, PaymentFailed):
+        await _release(call.db, hold_id)  # refused, or the gateway says nothing was charged
         raise
+    # Anything else (the request cancelled mid-call): whether money moved is unknown, so the hold stays
+    # until it expires; then the sweeper looks the charge up by its reference (the hold id).
     await _confirm(call, booking, placed, charge_id, now)
     return BookingConfirmed(booking)
 

@@ -159,3 +159,23 @@ async def test_a_booking_is_three_statements_with_no_transaction_open_across_the
         await book(services, ada, launch, adults(2), idempotency_key="counted")
     assert len(seen) == 3, seen  # hold, record the charge id, confirm; each its own atomic round trip
     assert not any("BEGIN" in statement.upper()[:10] for statement in seen)
+
+
+class DiesAfterCharging(SimulatedGateway):
+    """The charge goes through at the gateway, but the request is cancelled before hearing back."""
+
+    async def charge(self, *, token: str, amount: Any, reference: str) -> str:
+        await super().charge(token=token, amount=amount, reference=reference)
+        raise asyncio.CancelledError
+
+
+async def test_a_request_cancelled_during_the_charge_keeps_its_hold_until_the_sweeper_refunds(services):
+    launch = await make_launch(services, capacity=10, seats_sold=2)
+    gateway = DiesAfterCharging()
+    with pytest.raises(asyncio.CancelledError):
+        await book(services, await make_traveler(services), launch, adults(2), gateway=gateway)
+    assert await ledger(services, launch) == (4, 0, 2)  # unknown outcome: the seats stay held
+    await release_expired_holds(Sweep(services, gateway), now=utcnow() + LATER)
+    (charge,) = gateway.charges
+    assert [r.charge_id for r in gateway.refunds] == [charge.id]
+    assert await ledger(services, launch) == (2, 0, 0)
