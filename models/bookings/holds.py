@@ -44,9 +44,18 @@ _RECORD_CHARGE = text(
 )
 
 # One statement, so the booking exists exactly when the hold is gone: never a charged hold and a booking.
+# It only confirms while the launch still sells seats, and share-locks the launch row for that: a launch
+# being aborted (row locked by the move) is waited for and then refuses the hold (which is refunded), and
+# a move that comes after sees the booking and cancels it like every other.
 _CONFIRM = text("""
-WITH hold AS (
-    DELETE FROM seat_holds WHERE id = :hold_id AND state = 'charged' AND charge_id = :charge_id RETURNING *
+WITH launch AS (
+    SELECT launches.id FROM launches JOIN seat_holds ON seat_holds.launch_id = launches.id
+    WHERE seat_holds.id = :hold_id AND launches.status = ANY (CAST(:bookable AS text[]))
+    FOR SHARE OF launches
+), hold AS (
+    DELETE FROM seat_holds WHERE id = :hold_id AND state = 'charged' AND charge_id = :charge_id
+      AND launch_id IN (SELECT id FROM launch)
+    RETURNING *
 ), booking AS (
     INSERT INTO bookings (id, launch_id, traveler_id, seats, price_per_seat, amount, status, seats_released,
                           idempotency_key, request_fingerprint, created_at)
@@ -147,7 +156,8 @@ async def record_charge(db: Database, hold_id: str, charge_id: str) -> bool:
 async def confirm_hold(
     db: Database, *, hold_id: str, charge_id: str, origin: Origin, payload: dict[str, Any], now: datetime
 ) -> bool:
-    """Turn the charged hold into the booking; False when it was claimed for a refund meanwhile."""
+    """Turn the charged hold into the booking; False when it was claimed for a refund meanwhile or its
+    launch no longer sells seats (then the caller refunds it)."""
     params = {
         "hold_id": hold_id,
         "charge_id": charge_id,
@@ -160,6 +170,7 @@ async def confirm_hold(
         "operation": origin.operation,
         "actor": origin.actor,
         "request_id": origin.request_id,
+        "bookable": list(BOOKABLE_STATUSES),
     }
     async with db.statement() as session:
         return (await session.execute(_CONFIRM, params)).first() is not None

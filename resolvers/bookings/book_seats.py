@@ -191,8 +191,9 @@ async def _confirm(call: RequestBundle, booking: Booking, placed: PlacedHold, ch
         log.exception("booking %s: confirmation after charge %s lost; refunding", booking.id, charge_id)
         await _settle_lost_confirmation(db, gateway, booking.id)
         raise
-    if not confirmed:  # the sweeper claimed the hold for a refund first
-        raise PaymentFailed("the seats' hold expired before the payment completed; the charge is refunded")
+    if not confirmed:  # the launch stopped selling seats meanwhile, or the sweeper claimed the hold first
+        await _settle_lost_confirmation(db, gateway, booking.id)
+        raise PaymentFailed("the seats could not be confirmed after the payment; the charge is refunded")
 
 
 async def _refund_unrecorded(gateway: PaymentGateway, booking: Booking, charge_id: str) -> bool:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from models.base import utcnow
 from models.bookings import holds
@@ -176,6 +176,30 @@ async def test_a_request_cancelled_during_the_charge_keeps_its_hold_until_the_sw
         await book(services, await make_traveler(services), launch, adults(2), gateway=gateway)
     assert await ledger(services, launch) == (4, 0, 2)  # unknown outcome: the seats stay held
     await release_expired_holds(Sweep(services, gateway), now=utcnow() + LATER)
+    (charge,) = gateway.charges
+    assert [r.charge_id for r in gateway.refunds] == [charge.id]
+    assert await ledger(services, launch) == (2, 0, 0)
+
+
+class LaunchAbortedWhilePaying(SimulatedGateway):
+    """The agency aborts the launch while the traveler's card is being charged."""
+
+    def __init__(self, services: Any, launch_id: str) -> None:
+        super().__init__()
+        self.services, self.launch_id = services, launch_id
+
+    async def charge(self, *, token: str, amount: Any, reference: str) -> str:
+        charge_id = await super().charge(token=token, amount=amount, reference=reference)
+        async with self.services.db.statement() as session:
+            await session.execute(update(Launch).where(Launch.id == self.launch_id).values(status="aborted"))
+        return charge_id
+
+
+async def test_a_launch_aborted_during_the_charge_refunds_it_and_books_nothing(services):
+    launch = await make_launch(services, capacity=10, seats_sold=2)
+    gateway = LaunchAbortedWhilePaying(services, launch.id)
+    with pytest.raises(PaymentFailed, match="refunded"):
+        await book(services, await make_traveler(services), launch, adults(2), gateway=gateway)
     (charge,) = gateway.charges
     assert [r.charge_id for r in gateway.refunds] == [charge.id]
     assert await ledger(services, launch) == (2, 0, 0)
