@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from auth.principal import Principal
@@ -21,24 +22,50 @@ class Authentication:
 ANONYMOUS = Authentication()
 
 
+REVOKED = Authentication(error="Invalid access token: revoked")
+VERIFIED_KEPT = 10_000  # verified tokens remembered; past that the memory starts over
+
+
 class Authenticator:
     def __init__(self, tokens: TokenService, revocations: RevocationList) -> None:
         self.tokens = tokens
         self.revocations = revocations
+        # token -> its principal, until the token expires: a signature is verified once per token, not
+        # once per request. Revocation is not cached: it is checked on every request.
+        self._verified: dict[str, Principal] = {}
 
     async def authenticate(self, authorization: str | None) -> Authentication:
+        outcome = self.verify(authorization)
+        principal = outcome.principal
+        if principal and principal.token_id and await self._revoked(principal.token_id, principal.session_id):
+            return REVOKED
+        return outcome
+
+    def verify(self, authorization: str | None) -> Authentication:
+        """The token's signature, issuer, audience and expiry; NOT its revocation (see `revocation_keys`)."""
         if not authorization:
             return ANONYMOUS
         scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
             return Authentication(error="Authorization header must be 'Bearer <token>'")
+        known = self._verified.get(token)
+        if known is not None and (known.expires_at or 0) > time.time():
+            return Authentication(principal=known)
         try:
-            principal = self.tokens.principal(self.tokens.verify(token.strip()))
+            principal = self.tokens.principal(self.tokens.verify(token))
         except InvalidToken as exc:
             return Authentication(error=f"Invalid access token: {exc}")
-        if principal.token_id and await self._revoked(principal.token_id, principal.session_id):
-            return Authentication(error="Invalid access token: revoked")
+        if len(self._verified) >= VERIFIED_KEPT:
+            self._verified.clear()
+        self._verified[token] = principal
         return Authentication(principal=principal)
+
+    def revocation_keys(self, principal: Principal) -> list[str]:
+        """The cache keys whose presence revokes the principal's token (empty: nothing to check)."""
+        if not principal.token_id:
+            return []
+        return self.revocations.keys(principal.token_id, principal.session_id)
 
     async def _revoked(self, token_id: str, session_id: str | None) -> bool:
         # Fail closed: if the revocation list cannot be read, a revoked token must not slip through.

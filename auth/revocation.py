@@ -22,7 +22,12 @@ class RevocationList:
         await self._cache.set(f"revoked-session:{session_id}", 1, ttl=ttl_seconds + 5)
 
     async def is_revoked(self, token_id: str, session_id: str | None = None) -> bool:
-        if session_id is None:
-            return bool(await self._cache.exists(f"revoked:{token_id}"))
-        values = await self._cache.multi_get([f"revoked:{token_id}", f"revoked-session:{session_id}"])
-        return any(value is not None for value in values)
+        keys = self.keys(token_id, session_id)
+        if len(keys) == 1:
+            return bool(await self._cache.exists(keys[0]))
+        return any(value is not None for value in await self._cache.multi_get(keys))
+
+    @staticmethod
+    def keys(token_id: str, session_id: str | None = None) -> list[str]:
+        """The keys whose presence revokes a token (the edge reads them in its one cache round trip)."""
+        return [f"revoked:{token_id}"] + ([f"revoked-session:{session_id}"] if session_id else [])

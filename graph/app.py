@@ -92,6 +92,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.schema = build_schema(production=settings.is_production, limits=Limits.from_settings(settings))
     # The last added runs first: the request id is known before anything else happens.
-    app.add_middleware(AuthenticationMiddleware, authenticator=lambda: app.state.services.authenticator)
+    app.add_middleware(
+        AuthenticationMiddleware,
+        authenticator=lambda: app.state.services.authenticator,
+        rate_limiter=lambda: app.state.services.rate_limiter,
+        counted_paths=frozenset({"/graphql"}),
+    )
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -78,7 +78,7 @@ class Services:
                 refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
                 public_url=settings.public_url,
             ),
-            payments=SimulatedGateway(),
+            payments=SimulatedGateway(latency_seconds=settings.simulated_gateway_latency_ms / 1000),
             tags=tags,
             apq=PersistedQueryStore(cache, ttl_seconds=settings.apq_ttl_seconds),
             trusted=TrustedDocuments(db),

@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     # Production has no default: until a secret is set, every webhook call is refused (503).
     payment_webhook_secret: str | None = None
     payment_webhook_tolerance_seconds: int = 300
+    # The simulated payment gateway's delay for every charge and refund (models/bookings/gateway.py), so
+    # benchmarks and tests can give it a real processor's latency. Refused in production (a real gateway).
+    simulated_gateway_latency_ms: int = Field(0, ge=0, le=60_000)
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
@@ -108,6 +111,8 @@ class Settings(BaseSettings):
             raise ValueError("payment_webhook_secret must be at least 16 characters")
         if self.is_production and not self.smtp_url:
             raise ValueError("production refuses to start without ASTRO_SMTP_URL (notifications are emailed)")
+        if self.is_production and self.simulated_gateway_latency_ms:
+            raise ValueError("ASTRO_SIMULATED_GATEWAY_LATENCY_MS applies to the simulated gateway only, not production")
         return self
 
     @property

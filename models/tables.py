@@ -3,7 +3,7 @@
 from sqlmodel import SQLModel
 
 from models.agencies.tables import Agency, Rocket
-from models.bookings.tables import Booking, Passenger, Payment, Refund
+from models.bookings.tables import Booking, Passenger, Payment, Refund, SeatHold
 from models.finance.tables import Invoice, InvoiceCounter, InvoicePayment
 from models.launches.catalogue import CATALOGUE_INDEXES  # the catalogue's partial indexes on launches
 from models.launches.tables import Launch, LaunchStatusChange
@@ -37,6 +37,7 @@ __all__ = [
     "PersistedDocument",
     "PersistedManifest",
     "Refund",
+    "SeatHold",
     "Rocket",
     "Traveler",
     "metadata",

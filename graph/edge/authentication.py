@@ -14,29 +14,63 @@ format (GraphQL's `UNAUTHENTICATED`, the CSV route's 401).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from auth.authenticate import ANONYMOUS, Authenticator
+from auth.authenticate import ANONYMOUS, REVOKED, Authentication, Authenticator
+from graph.edge.rate_limit import RateLimiter
 
 AUTHENTICATED_SCOPES = frozenset({"http", "websocket"})
 
 
 class AuthenticationMiddleware:
-    def __init__(self, app: ASGIApp, authenticator: Callable[[], Authenticator]) -> None:
-        # A getter: the Authenticator lives in the services the lifespan builds, after the middleware.
+    def __init__(
+        self,
+        app: ASGIApp,
+        authenticator: Callable[[], Authenticator],
+        rate_limiter: Callable[[], RateLimiter] | None = None,
+        counted_paths: frozenset[str] = frozenset(),
+    ) -> None:
+        # Getters: the Authenticator and the limiter live in the services the lifespan builds, after the
+        # middleware. On `counted_paths` (the GraphQL endpoint) the revocation check and the rate-limit
+        # counters share one cache round trip; the endpoint then does not count the request again.
         self.app = app
         self.authenticator = authenticator
+        self.rate_limiter = rate_limiter
+        self.counted_paths = counted_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in AUTHENTICATED_SCOPES:
             authorization = authorization_header(scope)
-            # Anonymous requests (the response-cache fast lane among them) cost no await and no verification.
-            outcome = ANONYMOUS if authorization is None else await self.authenticator().authenticate(authorization)
             state = scope.setdefault("state", {})
+            # Anonymous requests (the response-cache fast lane among them) cost no await and no verification.
+            if authorization is None:
+                outcome = ANONYMOUS
+            elif self.rate_limiter is not None and scope["type"] == "http" and scope["path"] in self.counted_paths:
+                outcome = await self._admit(scope, state, authorization)
+            else:
+                outcome = await self.authenticator().authenticate(authorization)
             state["principal"] = outcome.principal
             state["auth_error"] = outcome.error
         await self.app(scope, receive, send)
+
+    async def _admit(self, scope: Scope, state: dict[str, Any], authorization: str) -> Authentication:
+        """Verify the token (once per token), then count the request and check the token's revocation in
+        one round trip. The limiter's verdict is left on the scope (`admission`) for the endpoint."""
+        assert self.rate_limiter is not None
+        authenticator = self.authenticator()
+        outcome = authenticator.verify(authorization)
+        if outcome.principal is None:
+            return outcome  # refused before any round trip; the endpoint counts the request by address
+        client = scope.get("client")
+        admission = await self.rate_limiter().admit(
+            ip=client[0] if client else None,
+            user=outcome.principal.id,
+            revocation_keys=authenticator.revocation_keys(outcome.principal),
+        )
+        state["admission"] = admission
+        return REVOKED if admission.revoked else outcome
 
 
 def authorization_header(scope: Scope) -> str | None:

@@ -40,6 +40,7 @@ from graph.edge.protocol import (
     query_params,
     read_body,
 )
+from graph.edge.rate_limit import Admission
 from graph.services import Services
 from models.launches.catalogue_cache import PUBLIC_HEADERS
 
@@ -172,9 +173,15 @@ async def run_operation(
 async def check_rate(request: Request, context: Context, weight: int = 1) -> None:
     principal = context.principal
     ip = request.client.host if request.client else None
-    wait = await context.services.rate_limiter.retry_after(
-        ip=ip, user=principal.id if principal else None, weight=weight
-    )
+    # The authentication middleware may already have counted this request once, in the same round trip
+    # as the token's revocation check: then only a batch's further operations are counted here.
+    counted: Admission | None = getattr(request.state, "admission", None)
+    wait = counted.retry_after if counted is not None else None
+    weight -= 1 if counted is not None else 0
+    if wait is None and weight > 0:
+        wait = await context.services.rate_limiter.retry_after(
+            ip=ip, user=principal.id if principal else None, weight=weight
+        )
     if wait is not None:
         message = f"Too many requests: retry in {wait} seconds"
         raise RequestError(429, message, "RATE_LIMITED", {"Retry-After": str(wait)})

@@ -1,4 +1,4 @@
-"""Per-IP and per-user rate limits: fixed-window counters in the shared cache (one INCR per key).
+"""Per-IP and per-user rate limits: fixed-window counters in the shared cache, counted in one round trip.
 
 A window of `window` seconds allows `per_ip` operations from one address and `per_user` from one user or
 partner client; a batch counts each of its operations. Over the limit the caller is told when the window
@@ -8,13 +8,23 @@ service, it must not take it down.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from aiocache.base import BaseCache
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What the edge's one cache round trip found: the wait imposed by the rate limits (None: go ahead)
+    and whether the caller's token is revoked."""
+
+    retry_after: int | None
+    revoked: bool = False
 
 
 class RateLimiter:
@@ -24,6 +34,15 @@ class RateLimiter:
 
     async def retry_after(self, *, ip: str | None, user: str | None, weight: int = 1) -> int | None:
         """Count the request; None when it may run, else the seconds until the window ends."""
+        return (await self.admit(ip=ip, user=user, weight=weight)).retry_after
+
+    async def admit(
+        self, *, ip: str | None, user: str | None, weight: int = 1, revocation_keys: Sequence[str] = ()
+    ) -> Admission:
+        """Count the request and read the token's revocation keys, in one round trip to Redis (a pipeline
+        of EXISTS, INCRBY and EXPIRE NX). If the cache cannot be reached the request is let through the
+        limits but the token counts as revoked: the limiter must not take the service down, and a revoked
+        token must not slip through."""
         now = time.time()
         index = int(now // self.window)
         checks = []
@@ -31,16 +50,35 @@ class RateLimiter:
             checks.append((f"rl:ip:{ip}:{index}", self.per_ip))
         if self.per_user > 0 and user:
             checks.append((f"rl:user:{user}:{index}", self.per_user))
-        if not checks:
-            return None
+        if not checks and not revocation_keys:
+            return Admission(None)
         try:
-            counts = await asyncio.gather(*(self._hit(key, weight) for key, _ in checks))
+            revoked, counts = await self._round_trip(checks, weight, revocation_keys)
         except Exception:
-            log.warning("rate-limit counters unavailable; letting the request through", exc_info=True)
-            return None
+            log.warning("rate-limit counters or revocation list unavailable", exc_info=True)
+            return Admission(None, revoked=bool(revocation_keys))
         if any(count > limit for count, (_, limit) in zip(counts, checks, strict=True)):
-            return max(1, int((index + 1) * self.window - now + 0.999))
-        return None
+            return Admission(max(1, int((index + 1) * self.window - now + 0.999)), revoked)
+        return Admission(None, revoked)
+
+    async def _round_trip(
+        self, checks: list[tuple[str, int]], weight: int, revocation_keys: Sequence[str]
+    ) -> tuple[bool, list[int]]:
+        client = getattr(self.cache, "client", None)
+        if client is None:  # the in-process cache: nothing to pipeline
+            values = await self.cache.multi_get(list(revocation_keys)) if revocation_keys else []
+            counts = [await self._hit(key, weight) for key, _ in checks]
+            return any(value is not None for value in values), counts
+        async with client.pipeline(transaction=False) as pipe:
+            if revocation_keys:
+                pipe.exists(*(self.cache.build_key(key) for key in revocation_keys))
+            for key, _ in checks:
+                full = self.cache.build_key(key)
+                pipe.incrby(full, weight)
+                pipe.expire(full, self.window + 1, nx=True)  # the counter goes with its window
+            results = await pipe.execute()
+        revoked = bool(revocation_keys) and int(results.pop(0)) > 0
+        return revoked, [int(count) for count in results[0::2]]
 
     async def _hit(self, key: str, weight: int) -> int:
         count = int(await self.cache.increment(key, weight))

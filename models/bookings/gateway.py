@@ -61,6 +61,11 @@ class PaymentGateway(Protocol):
         """Refund part or all of a charge; return the gateway's refund id. Raises PaymentFailed."""
         ...
 
+    async def find_charge(self, *, reference: str) -> str | None:
+        """The id of a successful charge made with `reference`, if any (processors search charges by the
+        reference they were given): how a charge whose id was never recorded is found and refunded."""
+        ...
+
 
 @dataclass(frozen=True)
 class GatewayOperation:
@@ -75,13 +80,17 @@ class GatewayOperation:
 class SimulatedGateway:
     """In-process gateway whose outcome is chosen by the token (see the module doc). It keeps what it
     did (the last KEEP operations), so tests can count charges and refunds. `timeout_seconds` is how long
-    `tok_timeout` hangs before failing."""
+    `tok_timeout` hangs before failing; `latency_seconds` is how long every charge and refund takes
+    (ASTRO_SIMULATED_GATEWAY_LATENCY_MS: a real processor's delay, for benchmarks and tests)."""
 
     timeout_seconds: float = 0.0
+    latency_seconds: float = 0.0
     charges: deque[GatewayOperation] = field(default_factory=lambda: deque(maxlen=KEEP))
     refunds: deque[GatewayOperation] = field(default_factory=lambda: deque(maxlen=KEEP))
 
     async def charge(self, *, token: str, amount: Decimal, reference: str) -> str:
+        if self.latency_seconds > 0:
+            await asyncio.sleep(self.latency_seconds)
         if token == TIMEOUT:
             await asyncio.sleep(self.timeout_seconds)
             raise PaymentFailed("the payment gateway did not answer in time")
@@ -93,6 +102,8 @@ class SimulatedGateway:
         return operation.id
 
     async def refund(self, *, charge_id: str, amount: Decimal, reference: str) -> str:
+        if self.latency_seconds > 0:
+            await asyncio.sleep(self.latency_seconds)
         if charge_id.startswith(CHARGE_PREFIX[REFUND_FAILS]) or not charge_id.startswith(CHARGE_PREFIX[SUCCESS]):
             raise PaymentFailed("the refund was not accepted by the payment gateway")
         done = next((refund for refund in self.refunds if refund.reference == reference), None)
@@ -101,3 +112,6 @@ class SimulatedGateway:
         operation = GatewayOperation(id=f"re_sim_{new_id()}", amount=amount, reference=reference, charge_id=charge_id)
         self.refunds.append(operation)
         return operation.id
+
+    async def find_charge(self, *, reference: str) -> str | None:
+        return next((charge.id for charge in self.charges if charge.reference == reference), None)

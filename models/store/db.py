@@ -63,6 +63,15 @@ class Database:
             yield session
             session.expunge_all()  # the rows stay loaded after the session closes
 
+    @contextlib.asynccontextmanager
+    async def statement(self) -> AsyncIterator[AsyncSession]:
+        """A session for statements each atomic on its own (PostgreSQL commits every one as it ends): one
+        round trip instead of BEGIN + statement + COMMIT. Only for a statement that needs no other in its
+        transaction (a data-modifying CTE or a function call that does all its writes)."""
+        async with self._reads() as session:
+            yield session
+            session.expunge_all()
+
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
             await conn.exec_driver_sql("SELECT 1")

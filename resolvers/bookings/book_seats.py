@@ -1,41 +1,47 @@
-"""Booking seats: never oversold, never charged twice, nothing accepted lost, nothing half-written kept.
+"""Booking seats: never oversold, never charged twice, nothing accepted lost, no charge kept without a booking.
 
-Inside one transaction: lock the traveler's row (serializes one traveler's bookings, so the seat limit
-and the idempotency key cannot be raced), check the rules, reserve the seats with one conditional UPDATE
-(backed by the `launch_never_oversold` CHECK), insert the booking (its unique idempotency key is the
-backstop), charge, record the payment and the outbox event, commit. A declined or failed charge rolls the
-whole transaction back: nothing is reserved. Lock order everywhere: traveler, then launch, then bookings.
+No lock is held while the payment gateway is called, so bookings of one popular launch do not queue behind
+each other's card payments:
+
+1. Hold (one call, models/bookings/holds.py): lock the traveler's row (serializes one traveler's bookings,
+   so the seat limit and the idempotency key cannot be raced), answer a key already used, check the seat
+   limit (bookings and holds count), reserve the seats with one conditional UPDATE (backed by the
+   `launch_never_oversold` CHECK) and insert the hold with its expiry. Committed at once.
+2. Charge, with no transaction open. Declined or failed: release the hold; nothing stays reserved.
+3. Record the charge id on the hold, then confirm: one statement deletes the hold and writes the booking,
+   passengers, payment and outbox event. If the confirmation is lost, the request refunds (and releases)
+   the hold itself, or the expiry sweeper does (resolvers/bookings/release_expired_holds.py).
+
+The same idempotency key sent while its first request is still paying waits for that request's outcome
+instead of charging again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
-
-from sqlalchemy import case, func, select, update
-from sqlmodel import col
 
 from models.base import utcnow
 from models.bookings import errors as refusals
-from models.bookings import rules
-from models.bookings.gateway import PaymentGateway
+from models.bookings import holds, rules
+from models.bookings.gateway import PaymentDeclined, PaymentFailed, PaymentGateway
+from models.bookings.holds import PlacedHold
 from models.bookings.rules import PassengerData
-from models.bookings.tables import Booking, BookingStatus, Passenger, Payment
+from models.bookings.tables import Booking, HoldState
 from models.errors import NotFound, ValidationFailed
-from models.launches.catalogue import BOOKABLE_STATUSES
+from models.launches import catalogue_cache
 from models.launches.tables import Launch
-from models.store.db import SqlUnitOfWork
-from models.sync.events import Aggregate, Event
-from models.sync.outbox import record_event
-from models.travelers.tables import Traveler
+from models.store.db import Database
 from resolvers.accounts.users import confirmed_email
 from resolvers.request import RequestBundle
 
 log = logging.getLogger("astro.bookings")
 MAX_KEY, MAX_NAME = 200, 200
+PENDING_WAIT_SECONDS, PENDING_POLL_SECONDS = 10.0, 0.01
 
 
 @dataclass(frozen=True)
@@ -57,41 +63,24 @@ async def book_seats(
     _check_request(passengers, idempotency_key)
     if not (await confirmed_email(call.caller)).email_confirmed:
         raise refusals.EmailNotConfirmed()
-    async with call.unit_of_work() as uow:
-        return await _book(uow, call, launch_id, passengers, payment_token, idempotency_key, now or utcnow())
-
-
-async def _book(
-    uow: SqlUnitOfWork,
-    call: RequestBundle,
-    launch_id: str,
-    passengers: list[PassengerData],
-    payment_token: str,
-    idempotency_key: str | None,
-    now: datetime,
-) -> BookingConfirmed:
-    gateway = call.payments
-    traveler = await lock_traveler(uow, call.caller.id)
+    now = now or utcnow()
     fingerprint = rules.request_fingerprint(launch_id, passengers)
-    if idempotency_key and (first := await _first_result(uow, traveler, idempotency_key, fingerprint)):
-        return first
-    launch = await _bookable_launch(uow, launch_id, now)
-    vip = await _check_seat_limit(uow, traveler, launch, len(passengers))
-    if not vip and not launch.is_public(now):  # VIP early access: only VIPs book inside the window
-        raise refusals.LaunchNotBookable(launch.status, launch.launch_at)
-    _check_ages(passengers, launch.launch_at)
-    price, launch_at = await _reserve(uow, launch, len(passengers), now)
-    if launch_at != launch.launch_at:  # the date moved while we were checking: ages are on the new date
-        _check_ages(passengers, launch_at)
-    booking = _add_booking(uow, traveler, launch, passengers, price, idempotency_key, fingerprint, now)
-    await uow.session.flush()  # the idempotency key's unique index speaks before any money moves
-    charge_id = await gateway.charge(token=payment_token, amount=booking.amount, reference=booking.id)
-    uow.session.add(Payment(booking_id=booking.id, amount=booking.amount, gateway_reference=charge_id, created_at=now))
-    record_event(
-        uow.session, call.origin, Event.BOOKING_CONFIRMED, (Aggregate.BOOKING, booking.id), _event(booking, launch)
-    )
-    uow.invalidate_catalogue()
-    await _commit_or_refund(uow, gateway, charge_id, booking)
+    placed = await _hold(call, launch_id, passengers, idempotency_key, fingerprint, now)
+    if placed.outcome == "booked":
+        return await _replay(call.db, placed)
+    hold_id = placed.found_id
+    assert hold_id is not None and placed.launch_at is not None
+    await catalogue_cache.invalidate(call.db.tags)  # the seats are taken now, whatever the card says
+    booking = holds.booking_of(hold_id, placed, launch_id, len(passengers), idempotency_key, now)
+    try:
+        _check_ages(passengers, placed.launch_at)
+        charge_id = await call.payments.charge(token=payment_token, amount=booking.amount, reference=hold_id)
+    except (refusals.PassengerAgeOutOfRange, PaymentDeclined, PaymentFailed):
+        await _release(call.db, hold_id)  # refused, or the gateway says nothing was charged
+        raise
+    # Anything else (the request cancelled mid-call): whether money moved is unknown, so the hold stays
+    # until it expires; then the sweeper looks the charge up by its reference (the hold id).
+    await _confirm(call, booking, placed, charge_id, now)
     return BookingConfirmed(booking)
 
 
@@ -104,48 +93,61 @@ def _check_request(passengers: list[PassengerData], idempotency_key: str | None)
         raise ValidationFailed(f"idempotencyKey must be 1 to {MAX_KEY} characters", field="idempotencyKey")
 
 
-async def lock_traveler(uow: SqlUnitOfWork, user_id: str) -> Traveler:
-    statement = select(Traveler).where(col(Traveler.user_id) == user_id).with_for_update()
-    traveler = (await uow.session.execute(statement)).scalar_one_or_none()
-    if traveler is None:
-        raise refusals.TravelerProfileRequired()
-    return traveler
+async def _hold(
+    call: RequestBundle,
+    launch_id: str,
+    passengers: list[PassengerData],
+    key: str | None,
+    fingerprint: str,
+    now: datetime,
+) -> PlacedHold:
+    """Place the hold, or find the key's booking; while the key's first request is paying, wait for it."""
+    deadline = time.monotonic() + PENDING_WAIT_SECONDS
+    while True:
+        placed = await holds.place_hold(
+            call.db,
+            user_id=call.caller.id,
+            launch_id=launch_id,
+            passengers=passengers,
+            idempotency_key=key,
+            fingerprint=fingerprint,
+            now=now,
+        )
+        if placed.outcome in ("booked", "pending") and placed.found_fingerprint != fingerprint:
+            raise refusals.IdempotencyKeyReused()
+        if placed.outcome != "pending":
+            break
+        if time.monotonic() > deadline:
+            raise PaymentFailed("a request with this idempotency key is still being paid; retry it later")
+        await asyncio.sleep(PENDING_POLL_SECONDS)  # the first request's charge is in flight: nothing to lock on
+    if placed.outcome in ("held", "booked"):
+        return placed
+    raise await _refusal(call.db, placed, launch_id, len(passengers), now)
 
 
-async def _first_result(uow: SqlUnitOfWork, traveler: Traveler, key: str, fingerprint: str) -> BookingConfirmed | None:
-    statement = select(Booking).where(col(Booking.traveler_id) == traveler.id, col(Booking.idempotency_key) == key)
-    booking = (await uow.session.execute(statement)).scalar_one_or_none()
-    if booking is None:
-        return None
-    if booking.request_fingerprint != fingerprint:
-        raise refusals.IdempotencyKeyReused()
-    await uow.commit()  # nothing written; ends the transaction (releasing the lock) and keeps the booking loaded
-    return BookingConfirmed(booking, replayed=True)
-
-
-async def _bookable_launch(uow: SqlUnitOfWork, launch_id: str, now: datetime) -> Launch:
-    launch = await uow.session.get(Launch, launch_id)
+async def _refusal(
+    db: Database, placed: PlacedHold, launch_id: str, seats: int, now: datetime
+) -> refusals.BookingRefused | NotFound:
+    if placed.outcome == "no_traveler":
+        return refusals.TravelerProfileRequired()
+    async with db.read() as session:
+        launch = await session.get(Launch, launch_id)
     if launch is None:
-        raise NotFound("No such launch", field="launchId")
-    if not launch.is_bookable(now):
-        raise refusals.LaunchNotBookable(launch.status, launch.launch_at)
-    return launch
+        return NotFound("No such launch", field="launchId")
+    if not launch.is_bookable(now) or (
+        placed.outcome == "unavailable" and not placed.vip and not launch.is_public(now)
+    ):
+        return refusals.LaunchNotBookable(launch.status, launch.launch_at)  # VIP early access: VIPs only
+    if placed.outcome == "limit":
+        return refusals.SeatLimitExceeded(rules.seat_limit(placed.vip), placed.held, seats, placed.vip)
+    return refusals.NotEnoughSeats(seats, launch.seats_available)
 
 
-async def _check_seat_limit(uow: SqlUnitOfWork, traveler: Traveler, launch: Launch, requested: int) -> bool:
-    """The limit counts the traveler's active (confirmed) seats on this launch; VIPs get a higher one.
-    Returns whether the traveler is a VIP."""
-    confirmed = col(Booking.status) == BookingStatus.CONFIRMED
-    on_launch = case((confirmed & (col(Booking.launch_id) == launch.id), col(Booking.seats)), else_=0)
-    statement = select(
-        func.count(func.distinct(col(Booking.launch_id))).filter(confirmed), func.coalesce(func.sum(on_launch), 0)
-    ).where(col(Booking.traveler_id) == traveler.id)
-    launches, held = (await uow.session.execute(statement)).one()
-    vip = rules.is_vip(launches)
-    limit = rules.seat_limit(vip)
-    if held + requested > limit:
-        raise refusals.SeatLimitExceeded(limit, held, requested, vip)
-    return bool(vip)
+async def _replay(db: Database, placed: PlacedHold) -> BookingConfirmed:
+    assert placed.found_id is not None
+    booking = await holds.load_booking(db, placed.found_id)
+    assert booking is not None  # bookings are never deleted
+    return BookingConfirmed(booking, replayed=True)
 
 
 def _check_ages(passengers: list[PassengerData], launch_at: datetime) -> None:
@@ -155,77 +157,94 @@ def _check_ages(passengers: list[PassengerData], launch_at: datetime) -> None:
             raise refusals.PassengerAgeOutOfRange(index, passenger, age)
 
 
-async def _reserve(uow: SqlUnitOfWork, launch: Launch, seats: int, now: datetime) -> tuple[Decimal, datetime]:
-    """The one statement that sells seats: it only matches while they are there and the launch bookable."""
-    statement = (
-        update(Launch)
-        .where(
-            col(Launch.id) == launch.id,
-            col(Launch.seats_sold) + seats <= col(Launch.capacity),
-            col(Launch.status).in_(BOOKABLE_STATUSES),
-            col(Launch.launch_at) > now,
-        )
-        .values(seats_sold=col(Launch.seats_sold) + seats)
-        .returning(col(Launch.price_per_seat), col(Launch.launch_at))
-        .execution_options(synchronize_session=False)
-    )
-    reserved = (await uow.session.execute(statement)).one_or_none()
-    if reserved is None:
-        raise await _why_not_reserved(uow, launch.id, seats, now)
-    price, launch_at = reserved
-    return price, launch_at
-
-
-async def _why_not_reserved(uow: SqlUnitOfWork, launch_id: str, seats: int, now: datetime) -> refusals.BookingRefused:
-    statement = select(Launch).where(col(Launch.id) == launch_id).execution_options(populate_existing=True)
-    launch = (await uow.session.execute(statement)).scalar_one()
-    if not launch.is_bookable(now):
-        return refusals.LaunchNotBookable(launch.status, launch.launch_at)
-    return refusals.NotEnoughSeats(seats, launch.seats_available)
-
-
-def _add_booking(
-    uow: SqlUnitOfWork,
-    traveler: Traveler,
-    launch: Launch,
-    passengers: list[PassengerData],
-    price: Decimal,
-    idempotency_key: str | None,
-    fingerprint: str,
-    now: datetime,
-) -> Booking:
-    booking = Booking(
-        launch_id=launch.id,
-        traveler_id=traveler.id,
-        seats=len(passengers),
-        price_per_seat=price,
-        amount=rules.booking_amount(price, len(passengers)),
-        idempotency_key=idempotency_key,
-        request_fingerprint=fingerprint,
-        created_at=now,
-    )
-    uow.session.add(booking)
-    uow.session.add_all(
-        Passenger(booking_id=booking.id, name=p.name.strip(), birth_date=p.birth_date) for p in passengers
-    )
-    return booking
-
-
-async def _commit_or_refund(uow: SqlUnitOfWork, gateway: PaymentGateway, charge_id: str, booking: Booking) -> None:
-    """The money moved but the booking may still fail to commit: then give the money back."""
+async def _release(db: Database, hold_id: str) -> None:
+    """Give the seats back after a refusal or a declined card. Shielded: a cancelled request still releases;
+    if this fails, the expiry sweeper releases the hold later."""
     try:
-        await uow.commit()
+        if await asyncio.shield(holds.release_hold(db, hold_id)):
+            await catalogue_cache.invalidate(db.tags)
     except Exception:
-        log.exception("booking %s failed to commit after charge %s; refunding", booking.id, charge_id)
-        await gateway.refund(charge_id=charge_id, amount=booking.amount, reference=f"void-{booking.id}")
+        log.exception("could not release hold %s; the expiry sweeper will", hold_id)
+
+
+async def _confirm(call: RequestBundle, booking: Booking, placed: PlacedHold, charge_id: str, now: datetime) -> None:
+    """The money moved: the hold becomes the booking, or the money goes back. Never both, never neither."""
+    db, gateway = call.db, call.payments
+    try:
+        recorded = await asyncio.shield(holds.record_charge(db, booking.id, charge_id))
+    except BaseException:
+        if await _refund_unrecorded(gateway, booking, charge_id):
+            await _release(db, booking.id)
         raise
+    if not recorded:  # the hold expired and the sweeper gave its seats away: this charge has nothing to buy
+        await _refund_unrecorded(gateway, booking, charge_id)
+        raise PaymentFailed("the seats' hold expired before the payment completed; nothing was charged")
+    try:
+        confirmed = await asyncio.shield(
+            holds.confirm_hold(
+                db,
+                hold_id=booking.id,
+                charge_id=charge_id,
+                origin=call.origin,
+                payload=_event(booking, placed),
+                now=now,
+            )
+        )
+    except BaseException:
+        log.exception("booking %s: confirmation after charge %s lost; refunding", booking.id, charge_id)
+        await _settle_lost_confirmation(db, gateway, booking.id)
+        raise
+    if not confirmed:  # the launch stopped selling seats meanwhile, or the sweeper claimed the hold first
+        await _settle_lost_confirmation(db, gateway, booking.id)
+        raise PaymentFailed("the seats could not be confirmed after the payment; the charge is refunded")
 
 
-def _event(booking: Booking, launch: Launch) -> dict[str, Any]:
+async def _refund_unrecorded(gateway: PaymentGateway, booking: Booking, charge_id: str) -> bool:
+    """The charge id never reached the hold: refund it from here. If that fails too, the hold stays held
+    and the sweeper finds the charge by its reference (the hold id) when the hold expires."""
+    refund = gateway.refund(charge_id=charge_id, amount=booking.amount, reference=void_reference(booking.id))
+    try:
+        await asyncio.shield(refund)
+    except Exception:
+        log.exception(
+            "booking %s: refund of unrecorded charge %s failed; the sweeper looks it up", booking.id, charge_id
+        )
+        return False
+    return True
+
+
+async def _settle_lost_confirmation(db: Database, gateway: PaymentGateway, hold_id: str) -> None:
+    """The confirmation may or may not have committed: if the hold is still there, refund and release it;
+    if it is gone, the booking exists and nothing is to be done. Failures are left to the sweeper."""
+    try:
+        await asyncio.shield(refund_charged_hold(db, gateway, hold_id))
+    except Exception:
+        log.exception("booking %s: settling the lost confirmation failed; the sweeper will", hold_id)
+
+
+async def refund_charged_hold(db: Database, gateway: PaymentGateway, hold_id: str) -> bool:
+    """Claim a charged hold (it can no longer be confirmed), refund its charge, release its seats.
+    Idempotent: the refund's reference is fixed per hold, so a retry never pays twice. False: no such hold."""
+    claimed = await holds.claim_for_refund(db, hold_id)
+    if claimed is None:
+        return False
+    charge_id, amount = claimed
+    assert charge_id is not None
+    await gateway.refund(charge_id=charge_id, amount=amount, reference=void_reference(hold_id))
+    if await holds.release_hold(db, hold_id, state=HoldState.REFUNDING):
+        await catalogue_cache.invalidate(db.tags)
+    return True
+
+
+def void_reference(hold_id: str) -> str:
+    return f"void-{hold_id}"
+
+
+def _event(booking: Booking, placed: PlacedHold) -> dict[str, Any]:
     return {
         "booking_id": booking.id,
-        "launch_id": launch.id,
-        "agency_id": launch.agency_id,
+        "launch_id": booking.launch_id,
+        "agency_id": placed.agency_id,
         "traveler_id": booking.traveler_id,
         "seats": booking.seats,
         "amount": str(booking.amount),

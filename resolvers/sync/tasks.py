@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlmodel.sql.expression import SelectOfScalar
 
 from models.base import utcnow
+from resolvers.bookings.release_expired_holds import release_expired_holds
 from resolvers.finance.reminders import send_overdue_reminders
 from resolvers.notifications.sender import send_due_task
 from resolvers.sync.relay import WorkerServices
@@ -54,8 +55,14 @@ async def remind_overdue_invoices(services: WorkerServices) -> None:
     await send_overdue_reminders(services, now=utcnow())
 
 
+async def release_holds(services: Any) -> None:
+    """Seat holds whose request died: released (or refunded, when the charge went through) after expiry."""
+    await release_expired_holds(services, now=utcnow())
+
+
 PERIODIC: list[Periodic] = [
     Periodic("prune_outbox_deliveries", 3600, prune_deliveries, single=True),
     Periodic("remind_overdue_invoices", 3600, remind_overdue_invoices),
     Periodic("send_due_notifications", 5, send_due_task),
+    Periodic("release_expired_seat_holds", 30, release_holds),
 ]

@@ -39,3 +39,11 @@ def test_the_payment_webhook_secret_is_never_defaulted_in_production():
         Settings(**production, payment_webhook_secret=DEV_WEBHOOK_SECRET)
     with pytest.raises(ValueError):
         Settings(payment_webhook_secret="short")
+
+
+def test_simulated_gateway_latency_is_read_and_refused_in_production(monkeypatch):
+    monkeypatch.setenv("ASTRO_SIMULATED_GATEWAY_LATENCY_MS", "100")
+    assert Settings().simulated_gateway_latency_ms == 100
+    monkeypatch.setenv("ASTRO_ENVIRONMENT", "production")
+    with pytest.raises(ValidationError, match="simulated gateway only"):
+        Settings(jwt_keys={"prod-1": STRONG}, jwt_active_kid="prod-1", smtp_url="smtps://mail.example")

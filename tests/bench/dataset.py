@@ -103,6 +103,19 @@ ON CONFLICT (id) DO NOTHING;
 """
 
 
+# The hot launch: every client books on it at once (bookSeats on ONE launch). Capacity far above a run's
+# bookings, so the run measures bookings, not "sold out" refusals.
+HOT_TARGET = f"""
+INSERT INTO launches (id, agency_id, rocket_id, mission_name, destination, launch_at, price_per_seat,
+                      minimum_passengers, capacity, seats_sold, status, created_at, updated_at)
+VALUES (bench.id({KIND["launch"]}, 900000000 + {BOOKING_LAUNCHES}), bench.id({KIND["agency"]}, {AGENCIES - 1}),
+        bench.id({KIND["rocket"]}, {AGENCIES * ROCKETS_PER_AGENCY - 1}), 'Hot launch', 'moon',
+        timestamptz '2030-05-01', 2500, 1, 1000000, 0, 'scheduled', timestamptz '2026-01-01',
+        timestamptz '2026-01-01')
+ON CONFLICT (id) DO NOTHING;
+"""
+
+
 def launch_id(n: int) -> str:
     return _id(KIND["launch"], n)
 
@@ -147,3 +160,8 @@ async def add_launches(conn: asyncpg.Connection, start: int, end: int) -> None:
 async def add_booking_targets(conn: asyncpg.Connection) -> list[str]:
     await conn.execute(BOOKING_TARGETS)
     return booking_target_ids()
+
+
+async def add_hot_target(conn: asyncpg.Connection) -> str:
+    await conn.execute(HOT_TARGET)
+    return launch_id(900_000_000 + BOOKING_LAUNCHES)

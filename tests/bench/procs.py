@@ -107,3 +107,32 @@ def rss_mib(pid: int) -> float:
 def worker_pids(proc: subprocess.Popen[bytes]) -> list[int]:
     """uvicorn's worker processes: the children of its supervisor started by multiprocessing's spawn."""
     return [pid for pid in children(proc.pid) if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
+class Restartable:
+    """A service the run can restart with extra settings for a while (the uncached instance is restarted
+    with a gateway latency for the hot-launch bookSeats scenario, on the same port)."""
+
+    def __init__(self, name: str, port: int, env: dict[str, str]) -> None:
+        self.name, self.port, self.env = name, port, env
+        self._stack: contextlib.ExitStack | None = None
+
+    def start(self, extra: dict[str, str] | None = None) -> None:
+        stack = contextlib.ExitStack()
+        stack.enter_context(service(self.name, self.port, {**self.env, **(extra or {})}))
+        self._stack = stack
+
+    def stop(self) -> None:
+        if self._stack is not None:
+            self._stack.close()
+            self._stack = None
+
+    @contextlib.contextmanager
+    def restarted_with(self, extra: dict[str, str]) -> Iterator[None]:
+        self.stop()
+        self.start(extra)
+        try:
+            yield
+        finally:
+            self.stop()
+            self.start()

@@ -28,8 +28,13 @@ METHOD_NOTES = (
     (
         "- bookSeats: one seat per request, traveler and launch rotating (1,997 travelers over 100 launches),"
         " a unique idempotency key each, the simulated gateway's `tok_success`; the target launches are "
-        "emptied before each run. Baseline: the same reservation UPDATE (seats, status and date conditions) +"
-        " booking INSERT in one transaction, raw asyncpg, 64 tasks in the harness process."
+        "emptied before each run; runs of at least 10 s even with --quick (one run each then). Baselines: raw"
+        " asyncpg, 64 tasks in the harness process, one transaction per booking, either with the service's "
+        "rule set one statement per rule (traveler lock, idempotency check, seat limit, conditional reserve, "
+        "booking, passenger, payment, outbox; no gateway) or the older reservation UPDATE + booking INSERT. "
+        "The hot-launch row restarts the cache-off instance with `ASTRO_SIMULATED_GATEWAY_LATENCY_MS=100` and"
+        " sends every booking to ONE launch (capacity 1,000,000), against the same instance spreading them "
+        "over the 100 launches."
     ),
 )
 

@@ -82,7 +82,9 @@ def run(p: Plan, out: Path, only: set[str] | None = None) -> None:
     with contextlib.ExitStack() as stack:
         mongo_url = stack.enter_context(procs.mongo(procs.ROOT / ".astro" / "bench" / "mongo"))
         cached = stack.enter_context(procs.service("service", 8101, service_env(mongo_url, run_id, cached=True)))
-        stack.enter_context(procs.service("service-nocache", 8103, service_env(mongo_url, run_id, cached=False)))
+        uncached = procs.Restartable("service-nocache", 8103, service_env(mongo_url, run_id, cached=False))
+        uncached.start()
+        stack.callback(uncached.stop)
         stack.enter_context(procs.postgraphile(8102, pgl_env))
         deep: dict[int, Any] = {}
         grow_to(p.sizes[0])
@@ -94,7 +96,7 @@ def run(p: Plan, out: Path, only: set[str] | None = None) -> None:
             *(steps.cache_hits(p) if wanted("hits") else []),
             *([steps.uncached_catalogue(p)] if wanted("uncached") else []),
             *([steps.agency_launches(p)] if wanted("agency") else []),
-            *([steps.book_seats(p)] if wanted("book") else []),
+            *(steps.book_seats(p, uncached.restarted_with) if wanted("book") else []),
         ]
         results["memory"] = steps.memory(p, cached) if wanted("memory") else None
         results["sql"] = steps.sql_counts(service_env(mongo_url, run_id, cached=False)) if wanted("sql") else {}

@@ -55,6 +55,14 @@ async def add_booking_targets() -> list[str]:
         await conn.close()
 
 
+async def add_hot_target() -> str:
+    conn = await asyncpg.connect(DSN)
+    try:
+        return await dataset.add_hot_target(conn)
+    finally:
+        await conn.close()
+
+
 async def deep_page_anchor() -> tuple[str, object]:
     """(id, launch_at) of the bookable launch 21st from the end of the date order: `after` it is the last page."""
     conn = await asyncpg.connect(DSN)

@@ -1,4 +1,5 @@
-"""Under concurrency, on the real PostgreSQL with many connections: never oversold, never charged twice."""
+"""Under concurrency, on the real PostgreSQL with many connections: never oversold, never charged twice,
+with the seats held (not locked) while the gateway is called."""
 
 from __future__ import annotations
 
@@ -63,7 +64,7 @@ async def test_200_concurrent_bookings_race_for_the_last_5_seats_20_times(servic
         launch = await make_launch(services, seller.rocket, capacity=7 + LAST_SEATS)
         for principal, seats in zip(early[trial], (4, 3), strict=True):  # 7 seats sold before the race
             await attempt(services, wide_db, principal, launch.id, services.payments, seats=seats)
-        gateway = SimulatedGateway()
+        gateway = SimulatedGateway(latency_seconds=0.005 if trial % 2 else 0.0)  # charges overlap the holds
         outcomes = await asyncio.gather(
             *(attempt(services, wide_db, p, launch.id, gateway) for p in racers), return_exceptions=True
         )
@@ -79,7 +80,7 @@ async def test_200_concurrent_bookings_race_for_the_last_5_seats_20_times(servic
 async def test_the_same_idempotency_key_20_times_at_once_books_and_charges_once(services, wide_db):
     launch = await make_launch(services)
     ada = await make_traveler(services)
-    gateway = SimulatedGateway()
+    gateway = SimulatedGateway(latency_seconds=0.05)  # the 19 others arrive while the first one's hold is paying
     outcomes = await asyncio.gather(
         *(attempt(services, wide_db, ada.principal, launch.id, gateway, seats=2, key="pay-once") for _ in range(20))
     )

@@ -27,9 +27,9 @@ class CountingAuthenticator(Authenticator):
         super().__init__(inner.tokens, inner.revocations)
         self.calls = 0
 
-    async def authenticate(self, authorization: str | None) -> Authentication:
+    def verify(self, authorization: str | None) -> Authentication:
         self.calls += 1
-        return await super().authenticate(authorization)
+        return super().verify(authorization)
 
 
 @pytest.fixture
