@@ -9,6 +9,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager as ContextManager
 from typing import TYPE_CHECKING, Any
 
+import asyncpg
 import httpx
 
 from tests.bench import booking, dataset, setup_db
@@ -99,6 +100,42 @@ def _notes(ours: list[dict[str, Any]], checks: list[dict[str, int]]) -> list[str
     return notes
 
 
+DELIVERY = """
+SELECT count(*) AS events,
+       count(*) FILTER (WHERE delivered_at IS NOT NULL) AS delivered,
+       extract(epoch FROM max(delivered_at) - min(created_at)) AS span_s,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM delivered_at - created_at)) AS p50_s,
+       percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM delivered_at - created_at)) AS p99_s,
+       (SELECT count(*) FROM notifications n WHERE n.created_at >= to_timestamp($1)) AS notifications
+FROM outbox_events WHERE origin_operation = 'bookSeats' AND created_at >= to_timestamp($1)
+"""
+
+
+async def _delivery(since: int, deadline_s: float = 120) -> dict[str, Any]:
+    """Once the relay has caught up (or the deadline passed): how the service's booking events were delivered
+    while the bookings came in (the in-process worker of `astro serve`, one active relay)."""
+    conn = await asyncpg.connect(setup_db.DSN)
+    try:
+        deadline = time.monotonic() + deadline_s
+        while True:
+            row = dict(await conn.fetchrow(DELIVERY, since))
+            if row["delivered"] == row["events"] or time.monotonic() > deadline:
+                return row
+            await asyncio.sleep(0.5)
+    finally:
+        await conn.close()
+
+
+def _delivery_note(row: dict[str, Any]) -> str:
+    span = float(row["span_s"] or 0) or 1.0
+    return (
+        f"event delivery under this load (one active relay): {row['delivered']} of {row['events']} booking events "
+        f"delivered, {row['delivered'] / span:.0f} events/s, lag commit -> delivered p50 "
+        f"{float(row['p50_s'] or 0):.2f} s, p99 {float(row['p99_s'] or 0):.2f} s; "
+        f"{row['notifications'] / span:.0f} notifications created/s (goal: lag p99 under 2 s)"
+    )
+
+
 def book_seats(p: Plan, with_latency: Callable[[dict[str, str]], ContextManager[Any]]) -> list[Row]:
     """Three rows: the service against raw asyncpg doing the same rules (and the older UPDATE + INSERT
     baseline, for reference), then ONE hot launch against 100 launches with a real gateway's latency."""
@@ -122,6 +159,7 @@ def book_seats(p: Plan, with_latency: Callable[[dict[str, str]], ContextManager[
         rules.append(_baseline_run(seconds, targets, rules=True))
         raw.append(_baseline_run(seconds, targets, rules=False))
     service = summarize(ours)
+    delivery = _delivery_note(asyncio.run(_delivery(started)))
     rows = [
         Row(
             f"bookSeats, {CLIENTS} clients, 100 launches x 400 seats",
@@ -130,7 +168,7 @@ def book_seats(p: Plan, with_latency: Callable[[dict[str, str]], ContextManager[
             f"outbox), {CLIENTS} tasks, pool {POOL}",
             summarize(rules),
             0.5,
-            notes=_notes(ours, checks),
+            notes=[*_notes(ours, checks), delivery],
         ),
         Row(
             f"bookSeats, {CLIENTS} clients, 100 launches x 400 seats (reference)",
