@@ -197,6 +197,7 @@ async def _confirm(call: RequestBundle, booking: Booking, placed: PlacedHold, ch
     if not confirmed:  # the launch stopped selling seats meanwhile, or the sweeper claimed the hold first
         await _settle_lost_confirmation(db, gateway, booking.id)
         raise PaymentFailed("the seats could not be confirmed after the payment; the charge is refunded")
+    await db.notify_outbox()  # wake the relay for the booking's event (after its commit, never inside it)
 
 
 async def _refund_unrecorded(gateway: PaymentGateway, booking: Booking, charge_id: str) -> bool:
