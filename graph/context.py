@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.requests import Request
+from starlette.websockets import WebSocket
 from strawberry.types import Info
 
 from auth import policies
@@ -24,11 +27,18 @@ class Context:
     principal: Principal | None = None
     auth_error: str | None = None
     response_headers: dict[str, str] = field(default_factory=dict)
+    # A websocket's `connection_init` payload (Strawberry sets it); None over HTTP.
+    connection_params: dict[str, Any] | None = None
+    websocket: WebSocket | None = None  # the socket a subscription runs on
     # This request's DataLoaders (graph/loaders.py), each created on first use.
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.services.bundle(self.principal, self.origin("load")))
+
+    def fresh(self) -> Context:
+        """The same caller with new DataLoaders: a long-lived websocket context must not serve stale rows."""
+        return dataclasses.replace(self)
 
     def require_principal(self) -> Principal:
         if self.principal is None:

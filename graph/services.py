@@ -22,6 +22,7 @@ from models.bookings.gateway import PaymentGateway, SimulatedGateway
 from models.store import mongo
 from models.store.cache import TagVersions, build_cache
 from models.store.db import Database
+from models.store.pubsub import LiveBroker, build_broker
 from models.sync.outbox import Origin
 from resolvers.partners.persisted import UsageRecorder
 from resolvers.request import RequestBundle
@@ -44,6 +45,7 @@ class Services:
     usage: UsageRecorder  # partner usage counters, flushed to PostgreSQL
     oauth: TokenServer  # POST /oauth/token (client credentials)
     response_cache: ResponseCache  # whole responses of anonymous catalogue queries (graph/response_cache.py)
+    live: LiveBroker  # subscriptions' messages: one Redis pub/sub connection per process, local fan-out
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -88,6 +90,7 @@ class Services:
             usage=UsageRecorder(db, flush_seconds=settings.usage_flush_seconds),
             oauth=TokenServer(tokens),
             response_cache=ResponseCache(cache, enabled=settings.response_cache),
+            live=build_broker(settings.redis_url, settings.cache_namespace),
         )
 
     def bundle(self, principal: Principal | None, origin: Origin) -> RequestBundle:
@@ -96,6 +99,7 @@ class Services:
 
     async def close(self) -> None:
         await self.usage.close()
+        await self.live.close()
         await self.db.dispose()
         await self.cache.close()
         mongo.disconnect()

@@ -53,7 +53,13 @@ async def move_launch(
             canceled = await cancel_launch_bookings(
                 uow, launch=launch, gateway=call.payments, origin=call.origin, now=now
             )
-        payload = event_payload(launch, previous_status=change.from_status, reason=reason)
+        payload = event_payload(
+            launch,
+            previous_status=change.from_status,
+            reason=reason,
+            changed_at=change.changed_at.isoformat(),
+            changed_by=change.changed_by,
+        )
         if new_date is not None:
             payload["previous_launch_at"] = previous_date.isoformat()
         aggregate = (Aggregate.LAUNCH, launch.id)
