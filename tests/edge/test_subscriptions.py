@@ -3,7 +3,6 @@ Redis, access at connection_init and at subscribe, revocation closing the socket
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import time
@@ -16,7 +15,7 @@ from websockets.exceptions import ConnectionClosed
 from graph.app import create_app
 from graph.settings import Settings
 from tests.support.builders import make_cast
-from tests.support.live import live_socket, receive, served, subscribe
+from tests.support.live import live_socket, receive, served, subscribe, until
 from tests.support.stores import drop_mongo_database, truncate
 
 STATUS = "subscription($id: ID!) { launchStatusChanged(launchId: $id) { fromStatus toStatus changedBy reason } }"
@@ -44,13 +43,6 @@ async def stores(settings: Settings) -> AsyncIterator[Settings]:
 
 def bearer(token: str | None) -> dict[str, Any]:
     return {"authorization": f"Bearer {token}"}
-
-
-async def until(condition: Any, seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
 
 
 async def post(address: str, query: str, variables: dict[str, Any], token: str) -> dict[str, Any]:
@@ -179,3 +171,12 @@ async def test_queries_and_mutations_are_refused_over_websocket(stores: Settings
             refused = await receive(ws)
         assert refused["type"] == "error"
         assert refused["payload"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_a_subscription_sent_over_http_points_to_the_websocket(stores: Settings) -> None:
+    import httpx
+
+    async with instance(stores) as (a, _), httpx.AsyncClient(base_url=f"http://{a}") as client:
+        response = await client.post("/graphql", json={"query": CATALOGUE})
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert "WebSocket" in response.json()["errors"][0]["message"]

@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import json
 import socket
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import uvicorn
@@ -56,3 +57,11 @@ async def receive(ws: ClientConnection, seconds: float = 5.0) -> dict[str, Any]:
 async def subscribe(ws: ClientConnection, query: str, variables: dict[str, Any] | None = None, id: str = "1") -> None:
     payload = {"query": query, "variables": variables or {}}
     await ws.send(json.dumps({"id": id, "type": "subscribe", "payload": payload}))
+
+
+async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Polls `condition` until it holds; fails after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)
