@@ -83,7 +83,11 @@ class RedisLiveBroker(LiveBroker):
         self._ready = asyncio.Event()
 
     async def publish(self, topic: str, data: dict[str, Any]) -> None:
-        await self._client.publish(self.channel, orjson.dumps({"topic": topic, "data": data}))
+        try:
+            await self._client.publish(self.channel, orjson.dumps({"topic": topic, "data": data}))
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            # An outage to the relay (an OSError): it retries the event without limit instead of giving up.
+            raise ConnectionError(f"Redis unreachable for live messages: {exc}") from exc
 
     async def start(self) -> None:
         """Starts the process's one listener on first use and waits until Redis confirmed the subscription."""
