@@ -8,7 +8,7 @@ import re
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graph.accounts.confirm_page import confirm_page
@@ -19,6 +19,7 @@ from graph.edge.health import healthz, readyz
 from graph.edge.http import graphql_endpoint
 from graph.edge.limits import Limits
 from graph.edge.oauth import token_endpoint
+from graph.edge.subscriptions import SubscriptionEndpoint
 from graph.finance import http as finance_http
 from graph.launches import csv as reports
 from graph.schema import build_schema
@@ -75,10 +76,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await worker.stop()
             await services.close()
 
+    schema = build_schema(production=settings.is_production, limits=Limits.from_settings(settings))
     app = Starlette(
         routes=[
             # Every method reaches the endpoint, which answers 405 with `Allow` in GraphQL's JSON shape.
             Route("/graphql", graphql_endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
+            # Subscriptions: graphql-transport-ws on the same path (graph/edge/subscriptions.py).
+            WebSocketRoute("/graphql", SubscriptionEndpoint(schema, settings)),
             Route("/oauth/token", token_endpoint, methods=["POST"]),
             Route("/graphiql/static/{name}", graphiql_asset, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
@@ -90,7 +94,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         lifespan=lifespan,
         exception_handlers={Exception: unhandled},
     )
-    app.state.schema = build_schema(production=settings.is_production, limits=Limits.from_settings(settings))
+    app.state.schema = schema
     # The last added runs first: the request id is known before anything else happens.
     app.add_middleware(
         AuthenticationMiddleware,

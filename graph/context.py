@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from starlette.requests import Request
+from starlette.websockets import WebSocket
 from strawberry.types import Info
 
 from auth import policies
@@ -27,11 +30,18 @@ class Context:
     response_headers: dict[str, str] = field(default_factory=dict)
     # Set by fields whose answer changes by itself at a known moment (the catalogue's next VIP window end).
     fresh_until: datetime | None = None
+    # A websocket's `connection_init` payload (Strawberry sets it); None over HTTP.
+    connection_params: dict[str, Any] | None = None
+    websocket: WebSocket | None = None  # the socket a subscription runs on
     # This request's DataLoaders (graph/loaders.py), each created on first use.
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.services.bundle(self.principal, self.origin("load")))
+
+    def fresh(self) -> Context:
+        """The same caller with new DataLoaders: a long-lived websocket context must not serve stale rows."""
+        return dataclasses.replace(self)
 
     def require_principal(self) -> Principal:
         if self.principal is None:

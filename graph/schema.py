@@ -30,6 +30,7 @@ from graph.finance import mutations as finance_mutations
 from graph.finance import queries as finance_queries
 from graph.launches import catalogue, reports
 from graph.launches import mutations as launches_mutations
+from graph.launches import subscriptions as launches_subscriptions
 from graph.launches.types import Launch
 from graph.notifications import mutations as notifications_mutations
 from graph.notifications import queries as notifications_queries
@@ -61,6 +62,9 @@ MUTATIONS: tuple[type, ...] = (
     finance_mutations.Mutation,
     notifications_mutations.Mutation,
 )
+# Live updates (graph/edge/subscriptions.py). A user's notifications feed would join here with its own
+# Subscription type listening on a per-user topic published by resolvers/sync/live.py.
+SUBSCRIPTIONS: tuple[type, ...] = (launches_subscriptions.Subscription,)
 TYPES: tuple[type, ...] = (User, Agency, Rocket, Launch, Booking, Traveler)
 
 
@@ -93,7 +97,7 @@ class AstroSchema(strawberry.federation.Schema):
 @cache
 def build_schema(*, production: bool = False, limits: Limits | None = None) -> AstroSchema:
     """The application schema; one per (production, limits), so each guard is built once."""
-    return assemble_schema(QUERIES, MUTATIONS, TYPES, production=production, limits=limits)
+    return assemble_schema(QUERIES, MUTATIONS, TYPES, production=production, limits=limits, subscriptions=SUBSCRIPTIONS)
 
 
 def assemble_schema(
@@ -103,12 +107,15 @@ def assemble_schema(
     *,
     production: bool = False,
     limits: Limits | None = None,
+    subscriptions: tuple[type, ...] = SUBSCRIPTIONS,
 ) -> AstroSchema:
     """Build a schema from the given roots (tests use it to add test-only fields)."""
     limits = limits or Limits(introspection=not production)
     kwargs: dict[str, Any] = {}
     if mutations:
         kwargs["mutation"] = merge_types("Mutation", mutations)
+    if subscriptions:
+        kwargs["subscription"] = merge_types("Subscription", subscriptions)
     return AstroSchema(
         query=merge_types("Query", queries),
         types=types,

@@ -24,6 +24,7 @@ from models.notifications.mail import Mailer, SmtpTarget
 from models.store import mongo
 from models.store.cache import TagVersions, build_cache
 from models.store.db import Database
+from models.store.pubsub import LiveBroker, build_broker
 from models.sync.outbox import Origin
 from resolvers.partners.persisted import UsageRecorder
 from resolvers.request import RequestBundle
@@ -47,6 +48,7 @@ class Services:
     oauth: TokenServer  # POST /oauth/token (client credentials)
     mailer: Mailer  # notification email (ASTRO_SMTP_URL); the queue's sender uses it
     response_cache: ResponseCache  # whole responses of anonymous catalogue queries (graph/response_cache.py)
+    live: LiveBroker  # subscriptions' messages: one Redis pub/sub connection per process, local fan-out
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -92,6 +94,7 @@ class Services:
             oauth=TokenServer(tokens),
             response_cache=ResponseCache(cache, enabled=settings.response_cache),
             mailer=build_mailer(settings),
+            live=build_broker(settings.redis_url, settings.cache_namespace),
         )
 
     def bundle(self, principal: Principal | None, origin: Origin) -> RequestBundle:
@@ -107,6 +110,7 @@ class Services:
 
     async def close(self) -> None:
         await self.usage.close()
+        await self.live.close()
         await self.db.dispose()
         await self.cache.close()
         mongo.disconnect()

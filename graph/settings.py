@@ -84,6 +84,13 @@ class Settings(BaseSettings):
     # query executes against PostgreSQL (answers are neither read from nor kept in it); headers are unchanged.
     response_cache: bool = True
 
+    # Subscriptions over graphql-transport-ws at /graphql (graph/edge/subscriptions.py).
+    ws_allowed_origins: list[str] = []  # cross-origin pages allowed to open a socket (same origin always is)
+    ws_max_subscriptions_per_connection: int = 10
+    ws_max_connections_per_user: int = 5  # per instance: N instances admit up to N times this
+    ws_auth_check_seconds: float = 10.0  # how often an open socket's token is checked for revocation
+    ws_connection_init_timeout_seconds: float = 10.0
+
     # Workers (resolvers/sync/worker.py): `astro serve` runs one in-process unless this is false (run
     # `astro worker` processes instead). The relay is woken by NOTIFY and polls this often regardless.
     run_worker: bool = True

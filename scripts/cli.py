@@ -126,6 +126,7 @@ def serve(
             workers=workers,
             log_level="info",
             access_log=False,
+            ws="websockets-sansio",  # subscriptions; the default picks the deprecated legacy implementation
         )
 
 

@@ -204,6 +204,9 @@ async def execute(request: Request, context: Context, operation: Operation, medi
     except CannotGetOperationTypeError as exc:
         raise RequestError(400, "The operation to run cannot be determined", "GRAPHQL_VALIDATION_FAILED") from exc
     except InvalidOperationTypeError as exc:
+        if exc.operation_type == OperationType.SUBSCRIPTION:
+            message = "Subscriptions are served over WebSocket (graphql-transport-ws) at this path"
+            raise RequestError(400, message, "BAD_REQUEST") from exc
         message = "Mutations are only accepted over POST"
         raise RequestError(405, message, "METHOD_NOT_ALLOWED", {"Allow": "POST"}) from exc
     except TimeoutError as exc:

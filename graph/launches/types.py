@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -117,14 +118,19 @@ class Launch:
 
 
 async def require_history_reader(info: Info, launch: Launch) -> None:
-    principal = info.context.require_principal()
+    await require_history_reader_in(info.context, launch)
+
+
+async def require_history_reader_in(context: Any, launch: Launch) -> None:
+    """FORBIDDEN unless the caller of `context` may read the launch's status moves (its subscription too)."""
+    principal = context.require_principal()
 
     async def agency_user_id() -> str | None:
-        agency = await info.context.loaders.agencies.load(launch.agency_id)
+        agency = await context.loaders.agencies.load(launch.agency_id)
         return agency.user_id if agency else None
 
     async def holds_booking() -> bool:
-        return bool(await info.context.loaders.held_launches.load(str(launch.id)))
+        return bool(await context.loaders.held_launches.load(str(launch.id)))
 
     if not await policies.may_read_status_history(
         principal, agency_user_id=agency_user_id, holds_booking=holds_booking

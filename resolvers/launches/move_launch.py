@@ -58,7 +58,13 @@ async def move_launch(
             )
         if target in INVOICED:
             await issue_launch_invoice(uow, launch=launch, origin=call.origin, now=now)
-        payload = event_payload(launch, previous_status=change.from_status, reason=reason)
+        payload = event_payload(
+            launch,
+            previous_status=change.from_status,
+            reason=reason,
+            changed_at=change.changed_at.isoformat(),
+            changed_by=change.changed_by,
+        )
         if new_date is not None:
             payload["previous_launch_at"] = previous_date.isoformat()
         aggregate = (Aggregate.LAUNCH, launch.id)

@@ -15,6 +15,7 @@ from models.store import mongo
 from models.sync.events import Event
 from models.sync.outbox import OutboxEvent
 from resolvers.notifications.consumer import notify
+from resolvers.sync.live import publish_live
 from resolvers.sync.relay import Consumer
 
 WARNING_EVENTS = frozenset({Event.LAUNCH_ABORTED, Event.LAUNCH_FAILED, Event.PARTNER_CLIENT_REVOKED})
@@ -74,7 +75,7 @@ async def refresh_catalogue(services: Any, event: OutboxEvent) -> None:
 
 # Live publishing (GraphQL subscriptions) subscribes here: each publisher gets every event, at least once,
 # and must itself ignore an event id it has already published.
-PUBLISHERS: list[Consumer] = []
+PUBLISHERS: list[Consumer] = [publish_live]
 
 
 async def publish(services: Any, event: OutboxEvent) -> None:
