@@ -109,3 +109,8 @@ def may_schedule_launches(principal: Principal) -> bool:
 def may_read_user(principal: Principal, user_id: str) -> bool:
     """An account: its own user; `it` staff read anyone's."""
     return principal.role == Role.IT or principal.id == user_id
+
+
+def may_operate_system(principal: Principal | None) -> bool:
+    """System logs, synchronisation runs and system health: `it` employees only."""
+    return principal is not None and principal.role == Role.IT

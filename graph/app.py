@@ -19,6 +19,7 @@ from graph.edge.http import graphql_endpoint
 from graph.edge.limits import Limits
 from graph.edge.oauth import token_endpoint
 from graph.launches import csv as reports
+from graph.monitoring import export as log_export
 from graph.schema import build_schema
 from graph.services import Services
 from graph.settings import Settings, get_settings
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             *reports.routes(),
+            *log_export.routes(),
         ],
         lifespan=lifespan,
         exception_handlers={Exception: unhandled},

@@ -28,8 +28,11 @@ from graph.edge.scalars import SCALAR_OVERRIDES
 from graph.launches import catalogue, reports
 from graph.launches import mutations as launches_mutations
 from graph.launches.types import Launch
+from graph.monitoring import queries as monitoring_queries
 from graph.partners import mutations as partners_mutations
 from graph.partners import queries as partners_queries
+from graph.sync import mutations as sync_mutations
+from graph.sync import queries as sync_queries
 from graph.travelers import mutations as travelers_mutations
 from graph.travelers import queries as travelers_queries
 from graph.travelers.types import Traveler
@@ -43,6 +46,8 @@ QUERIES: tuple[type, ...] = (
     bookings_queries.Query,
     travelers_queries.Query,
     partners_queries.Query,
+    monitoring_queries.Query,
+    sync_queries.Query,
 )
 MUTATIONS: tuple[type, ...] = (
     accounts_mutations.Mutation,
@@ -51,6 +56,7 @@ MUTATIONS: tuple[type, ...] = (
     bookings_mutations.Mutation,
     travelers_mutations.Mutation,
     partners_mutations.Mutation,
+    sync_mutations.Mutation,
 )
 TYPES: tuple[type, ...] = (User, Agency, Rocket, Launch, Booking, Traveler)
 

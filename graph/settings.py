@@ -74,6 +74,14 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = 5.0
     worker_standby_seconds: float = 2.0  # how often a standing-by relay tries to take over
 
+    # System log (models/monitoring/logs.py): entries older than this are removed by the worker, hourly.
+    log_retention_days: int = Field(default=90, ge=1)
+    # Synchronisation runs (resolvers/sync/runs.py): how often workers look for queued runs, and how long a
+    # claimed run stays its worker's without a heartbeat before another worker takes it over.
+    sync_poll_seconds: float = 2.0
+    sync_lease_seconds: float = 60.0
+    sync_max_attempts: int = 2  # claims of one run (the first included) before it is failed as abandoned
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.jwt_active_kid not in self.jwt_keys:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from auth.authenticate import ANONYMOUS, Authenticator
+from resolvers.monitoring.logs import record
 
 AUTHENTICATED_SCOPES = frozenset({"http", "websocket"})
 
@@ -36,6 +37,10 @@ class AuthenticationMiddleware:
             state = scope.setdefault("state", {})
             state["principal"] = outcome.principal
             state["auth_error"] = outcome.error
+            if outcome.error is not None:
+                # The reason only: the presented token itself never reaches the log.
+                request_id, path = state.get("request_id"), scope.get("path")
+                await record("warning", "token_refused", outcome.error, request_id=request_id, data={"path": path})
         await self.app(scope, receive, send)
 
 

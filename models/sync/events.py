@@ -14,6 +14,7 @@ class Aggregate(StrEnum):
     BOOKING = "Booking"
     TRAVELER = "Traveler"
     PARTNER_CLIENT = "PartnerClient"
+    SYNC_RUN = "SyncRun"
 
 
 class Event(StrEnum):
@@ -38,6 +39,7 @@ class Event(StrEnum):
     PARTNER_CLIENT_CREATED = "partner_client_created"
     PARTNER_CLIENT_SECRET_ROTATED = "partner_client_secret_rotated"  # noqa: S105 - an event name
     PARTNER_CLIENT_REVOKED = "partner_client_revoked"
+    SYNC_FAILED = "sync_failed"
 
     @classmethod
     def launch_moved_to(cls, status: str) -> Event:

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy import text
 from sqlmodel.sql.expression import SelectOfScalar
 
+from resolvers.monitoring.logs import prune_logs
 from resolvers.sync.relay import WorkerServices
 
 Task = Callable[[Any], Awaitable[None]]
@@ -48,4 +49,5 @@ async def prune_deliveries(services: WorkerServices) -> None:
 
 PERIODIC: list[Periodic] = [
     Periodic("prune_outbox_deliveries", 3600, prune_deliveries, single=True),
+    Periodic("prune_system_log", 3600, prune_logs, single=True),
 ]
