@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 import strawberry
 from strawberry.relay import PageInfo
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from auth.principal import Role
 from graph.edge.permissions import allow
-from graph.monitoring.types import SystemLogConnection, SystemLogEdge, SystemLogEntry, SystemLogFilter
+from graph.monitoring.types import (
+    HealthPart,
+    HealthStatus,
+    SystemHealth,
+    SystemLogConnection,
+    SystemLogEdge,
+    SystemLogEntry,
+    SystemLogFilter,
+)
+from resolvers.monitoring import health
 from resolvers.monitoring import logs as uc
 
 
@@ -37,3 +47,18 @@ class Query:
             end_cursor=edges[-1].cursor if edges else None,
         )
         return SystemLogConnection(edges=edges, page_info=page_info)
+
+    @strawberry.field(description="The health of every part of the service (`it` only).", extensions=[allow(Role.IT)])
+    async def system_health(self, info: Info) -> SystemHealth:
+        found = await health.system_health(info.context.bundle(info), info.context.services)
+        parts = [
+            HealthPart(
+                name=part.name,
+                status=HealthStatus(part.status),
+                reason=part.reason,
+                latency_ms=part.latency_ms,
+                details=cast(JSON, part.details),
+            )
+            for part in found.parts
+        ]
+        return SystemHealth(status=HealthStatus(found.status), parts=parts)

@@ -89,3 +89,25 @@ class SystemLogEdge:
 class SystemLogConnection:
     edges: list[SystemLogEdge] = strawberry.field(description="The entries of this page.")
     page_info: PageInfo = strawberry.field(description="Where this page sits.")
+
+
+@strawberry.enum(description="How a part of the service is doing.")
+class HealthStatus(Enum):
+    OK = "ok"
+    DEGRADED = "degraded"
+    DOWN = "down"
+
+
+@strawberry.type(description="One part of the service: a store, the outbox, the synchronisation runs.")
+class HealthPart:
+    name: str = strawberry.field(description="`postgresql`, `mongodb`, `cache`, `outbox` or `sync`.")
+    status: HealthStatus = strawberry.field(description="ok, degraded or down.")
+    reason: str | None = strawberry.field(description="Why it is not ok.")
+    latency_ms: float | None = strawberry.field(description="Round-trip time of the probe (stores), ms.")
+    details: JSON = strawberry.field(description="Figures: outbox lag and counts, active runs...")
+
+
+@strawberry.type(description="The health of the service.")
+class SystemHealth:
+    status: HealthStatus = strawberry.field(description="The worst part's status.")
+    parts: list[HealthPart] = strawberry.field(description="Every part.")
