@@ -259,6 +259,7 @@ async def app_on_own_mongodb(settings, app, tmp_path):
                 await asyncio.sleep(0.1)
         own = create_app(settings.model_copy(update={"mongodb_url": url}))
         async with own.router.lifespan_context(own):
+            await mongo.run_sync(mongo.ensure_indexes)  # the export walks the (at, id) index
             yield own
     finally:
         server.terminate()
