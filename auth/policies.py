@@ -141,3 +141,8 @@ def may_manage_notifications(principal: Principal) -> bool:
 def may_read_notification(principal: Principal, recipient_id: str) -> bool:
     """A notification is its recipient's alone, IT staff included (they use the queue view)."""
     return principal.role != Role.CLIENT and principal.id == recipient_id
+
+
+def may_operate_system(principal: Principal | None) -> bool:
+    """System logs, synchronisation runs and system health: `it` employees only."""
+    return principal is not None and principal.role == Role.IT

@@ -22,6 +22,7 @@ from graph.edge.oauth import token_endpoint
 from graph.edge.subscriptions import SubscriptionEndpoint
 from graph.finance import http as finance_http
 from graph.launches import csv as reports
+from graph.monitoring import export as log_export
 from graph.schema import build_schema
 from graph.services import Services
 from graph.settings import Settings, get_settings
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/confirm", confirm_page, methods=["GET"]),
             *reports.routes(),
             *finance_http.routes(),
+            *log_export.routes(),
         ],
         lifespan=lifespan,
         exception_handlers={Exception: unhandled},

@@ -32,10 +32,13 @@ from graph.launches import catalogue, reports
 from graph.launches import mutations as launches_mutations
 from graph.launches import subscriptions as launches_subscriptions
 from graph.launches.types import Launch
+from graph.monitoring import queries as monitoring_queries
 from graph.notifications import mutations as notifications_mutations
 from graph.notifications import queries as notifications_queries
 from graph.partners import mutations as partners_mutations
 from graph.partners import queries as partners_queries
+from graph.sync import mutations as sync_mutations
+from graph.sync import queries as sync_queries
 from graph.travelers import mutations as travelers_mutations
 from graph.travelers import queries as travelers_queries
 from graph.travelers.types import Traveler
@@ -51,6 +54,8 @@ QUERIES: tuple[type, ...] = (
     partners_queries.Query,
     finance_queries.Query,
     notifications_queries.Query,
+    monitoring_queries.Query,
+    sync_queries.Query,
 )
 MUTATIONS: tuple[type, ...] = (
     accounts_mutations.Mutation,
@@ -61,6 +66,7 @@ MUTATIONS: tuple[type, ...] = (
     partners_mutations.Mutation,
     finance_mutations.Mutation,
     notifications_mutations.Mutation,
+    sync_mutations.Mutation,
 )
 # Live updates (graph/edge/subscriptions.py). A user's notifications feed would join here with its own
 # Subscription type listening on a per-user topic published by resolvers/sync/live.py.

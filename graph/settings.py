@@ -104,6 +104,14 @@ class Settings(BaseSettings):
     # benchmarks and tests can give it a real processor's latency. Refused in production (a real gateway).
     simulated_gateway_latency_ms: int = Field(0, ge=0, le=60_000)
 
+    # System log (models/monitoring/logs.py): entries older than this are removed by the worker, hourly.
+    log_retention_days: int = Field(default=90, ge=1)
+    # Synchronisation runs (resolvers/sync/runs.py): how often workers look for queued runs, and how long a
+    # claimed run stays its worker's without a heartbeat before another worker takes it over.
+    sync_poll_seconds: float = 2.0
+    sync_lease_seconds: float = 60.0
+    sync_max_attempts: int = 2  # claims of one run (the first included) before it is failed as abandoned
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.jwt_active_kid not in self.jwt_keys:

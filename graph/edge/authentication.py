@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from auth.authenticate import ANONYMOUS, REVOKED, Authentication, Authenticator
 from graph.edge.rate_limit import RateLimiter
+from resolvers.monitoring.logs import record
 
 AUTHENTICATED_SCOPES = frozenset({"http", "websocket"})
 
@@ -53,6 +54,10 @@ class AuthenticationMiddleware:
                 outcome = await self.authenticator().authenticate(authorization)
             state["principal"] = outcome.principal
             state["auth_error"] = outcome.error
+            if outcome.error is not None:
+                # The reason only: the presented token itself never reaches the log.
+                request_id, path = state.get("request_id"), scope.get("path")
+                await record("warning", "token_refused", outcome.error, request_id=request_id, data={"path": path})
         await self.app(scope, receive, send)
 
     async def _admit(self, scope: Scope, state: dict[str, Any], authorization: str) -> Authentication:

@@ -1,36 +1,12 @@
-"""Liveness and readiness: `/healthz` (process up) and `/readyz` (every store reachable)."""
+"""Liveness and readiness: `/healthz` (process up) and `/readyz` (every part of the service, each `ok`,
+`degraded` or `down` with a reason; 503 when one is down). The rules: resolvers/monitoring/health.py."""
 
 from __future__ import annotations
-
-import asyncio
-import time
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from graph.services import Services
-from models.store import mongo
-
-
-async def _check(name: str, probe: object) -> tuple[str, dict[str, object]]:
-    started = time.perf_counter()
-    try:
-        await asyncio.wait_for(probe, timeout=2)  # type: ignore[arg-type]
-    except Exception as exc:  # a store being down is the answer, not a failure of the probe
-        return name, {"ok": False, "error": type(exc).__name__}
-    return name, {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
-
-
-async def store_health(services: Services) -> dict[str, dict[str, object]]:
-    async def cache_probe() -> None:
-        await services.cache.set("health:probe", 1, ttl=5)
-
-    checks = await asyncio.gather(
-        _check("postgresql", services.db.ping()),
-        _check("mongodb", mongo.run_sync(mongo.ping)),
-        _check("cache", cache_probe()),
-    )
-    return dict(checks)
+from resolvers.monitoring.health import DOWN, STORES, service_health
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -38,6 +14,13 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    stores = await store_health(request.app.state.services)
-    ready = all(check["ok"] for check in stores.values())
-    return JSONResponse({"status": "ready" if ready else "unavailable", "stores": stores}, 200 if ready else 503)
+    health = await service_health(request.app.state.services)
+    ready = all(part.status != DOWN for part in health.parts)
+    parts = {
+        part.name: {"status": part.status, "reason": part.reason, "ms": part.latency_ms, **part.details}
+        for part in health.parts
+    }
+    # `stores` keeps the earlier shape for probes that read it.
+    stores = {name: {"ok": parts[name]["status"] != DOWN, "ms": parts[name]["ms"]} for name in STORES}
+    body = {"status": "ready" if ready else "unavailable", "health": health.status, "parts": parts, "stores": stores}
+    return JSONResponse(body, 200 if ready else 503)

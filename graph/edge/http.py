@@ -43,6 +43,7 @@ from graph.edge.protocol import (
 from graph.edge.rate_limit import Admission
 from graph.services import Services
 from models.launches.catalogue_cache import PUBLIC_HEADERS
+from resolvers.monitoring.logs import record
 
 APQ_MISS = orjson.dumps(
     {"errors": [{"message": "PersistedQueryNotFound", "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"}}]}
@@ -184,6 +185,9 @@ async def check_rate(request: Request, context: Context, weight: int = 1) -> Non
         )
     if wait is not None:
         message = f"Too many requests: retry in {wait} seconds"
+        actor = f"{principal.role}:{principal.id}" if principal else None
+        data = {"ip": ip, "retryAfter": wait}
+        await record("warning", "rate_limited", message, actor=actor, request_id=context.request_id, data=data)
         raise RequestError(429, message, "RATE_LIMITED", {"Retry-After": str(wait)})
 
 

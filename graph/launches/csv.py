@@ -19,7 +19,7 @@ from resolvers.launches.reports import booking_report, report_rows
 STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404}
 
 
-def _error(error: DomainError) -> JSONResponse:
+def refusal_response(error: DomainError) -> JSONResponse:
     status = STATUS.get(error.code, 400)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     body = {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
@@ -35,10 +35,10 @@ async def launch_bookings_csv(request: Request) -> Response:
         launch_id = request.path_params["launch_id"]
         if "\x00" in launch_id:
             raise ValidationFailed("launchId contains a NUL character", field="launchId")
-        call = services.bundle(principal, _origin(request, principal))
+        call = services.bundle(principal, route_origin(request, principal))
         report = await booking_report(call, launch_id=launch_id)
     except DomainError as error:
-        return _error(error)
+        return refusal_response(error)
     except Exception as exc:  # a store outage answers 503 with Retry-After, in this route's JSON format
         return route_error(request, exc)
     buffer = io.StringIO()
@@ -50,7 +50,7 @@ async def launch_bookings_csv(request: Request) -> Response:
     return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
-def _origin(request: Request, principal: Principal) -> Origin:
+def route_origin(request: Request, principal: Principal) -> Origin:
     """Stamped like a GraphQL field's origin: this route, this caller, this request."""
     actor = f"{principal.role}:{principal.id}"
     return Origin(operation="launchBookingsCsv", actor=actor, request_id=request.state.request_id)

@@ -19,6 +19,7 @@ class Aggregate(StrEnum):
     SYNC_JOB = "SyncJob"
     NOTIFICATION = "Notification"
     NOTIFICATION_TEMPLATE = "NotificationTemplate"
+    SYNC_RUN = "SyncRun"
 
 
 class Event(StrEnum):

@@ -33,6 +33,7 @@ from models.base import utcnow
 from models.errors import Unauthenticated
 from models.ids import new_id
 from models.store.mongo import run_sync
+from resolvers.monitoring.logs import record
 from resolvers.request import RequestBundle
 
 log = logging.getLogger("astro.auth")
@@ -90,7 +91,16 @@ async def admit(kit: AuthServices, account: str) -> None:
 
 async def login(call: RequestBundle, *, email: str, password: str) -> SessionTokens:
     """Raises InvalidCredentials, TooManyAttempts or LoginUnavailable."""
-    user = await check_password(call.auth, email=email, password=password)
+    try:
+        user = await check_password(call.auth, email=email, password=password)
+    except (InvalidCredentials, TooManyAttempts) as refused:
+        # The email is logged (IT investigates attacks on an account), the password never.
+        action = "login_failed" if isinstance(refused, InvalidCredentials) else "login_throttled"
+        account = normalize_email(email)[:320]
+        await record(
+            "warning", action, f"{action} for {account}", request_id=call.origin.request_id, data={"email": account}
+        )
+        raise
     log.info("login user=%s", user.id)
     return await issue_session(call.auth, user)
 
@@ -101,7 +111,7 @@ async def refresh_session(call: RequestBundle, *, refresh_token: str) -> Session
     digest = _digest(refresh_token)
     claimed = await run_sync(claim_refresh_token, digest)
     if claimed is None:
-        await _refuse_unclaimable(kit, digest)
+        await _refuse_unclaimable(call, digest)
         raise Unauthenticated("Invalid refresh token")
     user = await run_sync(find_user, claimed.user_id)
     if user is None or _as_utc(claimed.expires_at) <= utcnow():
@@ -109,11 +119,19 @@ async def refresh_session(call: RequestBundle, *, refresh_token: str) -> Session
     return await issue_session(kit, user, claimed.family_id)
 
 
-async def _refuse_unclaimable(kit: AuthServices, digest: str) -> None:
+async def _refuse_unclaimable(call: RequestBundle, digest: str) -> None:
     existing = await run_sync(find_refresh_token, digest)
     if existing is not None and existing.used and not existing.revoked:
         log.warning("refresh token reuse: revoking session %s of user %s", existing.family_id, existing.user_id)
-        await end_session(kit, existing.family_id)
+        await end_session(call.auth, existing.family_id)
+        await record(
+            "warning",
+            "refresh_token_reused",
+            f"a used refresh token was presented again: session {existing.family_id} revoked",
+            actor=f"user:{existing.user_id}",
+            request_id=call.origin.request_id,
+            entity=("Session", existing.family_id),
+        )
 
 
 async def end_session(kit: AuthServices, family_id: str) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from mongoengine.errors import NotUniqueError
 
 from models.launches import catalogue_cache
-from models.monitoring.logs import LogEntry
+from models.monitoring.logs import LogEntry, without_secrets
 from models.store import mongo
 from models.sync.events import Event
 from models.sync.outbox import OutboxEvent
@@ -19,7 +19,7 @@ from resolvers.sync.live import publish_live
 from resolvers.sync.relay import Consumer
 
 WARNING_EVENTS = frozenset({Event.LAUNCH_ABORTED, Event.LAUNCH_FAILED, Event.PARTNER_CLIENT_REVOKED})
-SECRET_WORDS = ("secret", "password", "token", "hash", "salt", "card")
+ERROR_EVENTS = frozenset({Event.SYNC_FAILED})
 # Events whose change the public catalogue shows. The use case already bumped the tag after its commit;
 # this bump covers the case where that one failed (cache down at the time).
 CATALOGUE_EVENTS = frozenset(
@@ -29,17 +29,10 @@ CATALOGUE_EVENTS = frozenset(
 )
 
 
-def without_secrets(value: Any) -> Any:
-    """The payload for the log: keys that name a secret are dropped, at any depth."""
-    if isinstance(value, dict):
-        return {
-            key: without_secrets(item)
-            for key, item in value.items()
-            if not any(word in str(key).lower() for word in SECRET_WORDS)
-        }
-    if isinstance(value, list):
-        return [without_secrets(item) for item in value]
-    return value
+def level_of(event_type: str) -> str:
+    if event_type in ERROR_EVENTS:
+        return "error"
+    return "warning" if event_type in WARNING_EVENTS else "info"
 
 
 def log_entry_of(event: OutboxEvent) -> LogEntry:
@@ -47,7 +40,11 @@ def log_entry_of(event: OutboxEvent) -> LogEntry:
     return LogEntry(
         id=event.id,
         at=event.created_at,
-        level="warning" if event.event_type in WARNING_EVENTS else "info",
+        level="error"
+        if event.event_type in ERROR_EVENTS
+        else "warning"
+        if event.event_type in WARNING_EVENTS
+        else "info",
         action=event.event_type,
         entity_type=event.aggregate_type,
         entity_id=event.aggregate_id,

@@ -15,6 +15,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from models.base import utcnow
 from resolvers.bookings.release_expired_holds import release_expired_holds
 from resolvers.finance.reminders import send_overdue_reminders
+from resolvers.monitoring.logs import prune_logs
 from resolvers.notifications.sender import send_due_task
 from resolvers.sync.relay import WorkerServices
 
@@ -65,4 +66,5 @@ PERIODIC: list[Periodic] = [
     Periodic("remind_overdue_invoices", 3600, remind_overdue_invoices),
     Periodic("send_due_notifications", 5, send_due_task),
     Periodic("release_expired_seat_holds", 30, release_holds),
+    Periodic("prune_system_log", 3600, prune_logs, single=True),
 ]

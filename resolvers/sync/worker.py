@@ -6,11 +6,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 import zlib
 from collections.abc import Mapping
 
+from models.ids import new_id
+from resolvers.monitoring.logs import record
 from resolvers.sync.consumers import CONSUMERS
 from resolvers.sync.relay import Consumer, Relay, WorkerServices
+from resolvers.sync.runs import run_queued
 from resolvers.sync.tasks import PERIODIC, Periodic, Task
 
 log = logging.getLogger("astro.worker")
@@ -35,12 +40,21 @@ class Worker:
         )
         self.periodic = list(PERIODIC if periodic is None else periodic)
         self._tasks: list[asyncio.Task[None]] = []
+        # Names this worker in the system log, in heartbeats and on the sync runs it claims.
+        self.id = f"{socket.gethostname()}:{os.getpid()}:{new_id()[-8:]}"
+        settings = getattr(services, "settings", None)
+        if periodic is None and settings is not None:
+            self.every(settings.sync_poll_seconds, self._run_syncs, name="sync_runs")
 
     def every(self, seconds: float, task: Task, *, name: str | None = None, single: bool = False) -> None:
         """Run `task(services)` every `seconds` (register before `start`)."""
         self.periodic.append(Periodic(name or task.__name__, seconds, task, single))
 
+    async def _run_syncs(self, services: WorkerServices) -> None:
+        await run_queued(services, self.id)
+
     async def start(self) -> None:
+        await record("info", "worker_started", f"worker {self.id} started", actor=f"worker:{self.id}")
         self._tasks = [asyncio.create_task(self.relay.run(), name="relay")]
         self._tasks += [asyncio.create_task(self._repeat(job), name=job.name) for job in self.periodic]
 
@@ -50,6 +64,8 @@ class Worker:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self._tasks:
+            await record("info", "worker_stopped", f"worker {self.id} stopped", actor=f"worker:{self.id}")
         self._tasks = []
 
     async def run_forever(self) -> None:
