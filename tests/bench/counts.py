@@ -89,7 +89,8 @@ async def _cache_hit(settings: Settings) -> dict[str, int]:
 
 
 def sql_counts(env: dict[str, str]) -> dict[str, int]:
-    return asyncio.run(_counts(env))
+    # No in-process worker: its relay's polling would be counted as the operation's statements.
+    return asyncio.run(_counts({**env, "ASTRO_RUN_WORKER": "false"}))
 
 
 def postgraphile_counts() -> dict[str, int]:

@@ -52,6 +52,7 @@ def service_env(mongo_url: str, run_id: str, *, cached: bool) -> dict[str, str]:
     }
     if cached:
         env["ASTRO_DB_POOL_SIZE"] = "2"  # it answers from the cache; PostgreSQL allows 100 connections in all
+        env["ASTRO_RUN_WORKER"] = "false"  # the cache-off instance's workers deliver the events (one relay active)
     else:
         env.update(steps.NO_RESPONSE_CACHE)
     return env
