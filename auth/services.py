@@ -18,3 +18,4 @@ class AuthServices:
     throttle: LoginThrottle
     refresh_ttl_seconds: int
     public_url: str
+    log_links: bool = False  # development only: emailed links (with their tokens) also go to the log

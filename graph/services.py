@@ -79,6 +79,7 @@ class Services:
                 throttle=LoginThrottle(cache),
                 refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
                 public_url=settings.public_url,
+                log_links=not settings.is_production,
             ),
             payments=SimulatedGateway(latency_seconds=settings.simulated_gateway_latency_ms / 1000),
             tags=tags,

@@ -110,10 +110,9 @@ async def _announce_account(call: RequestBundle, user: User) -> None:
         payload = {"user_id": user.id, "email": user.email, "name": user.name, "role": user.role}
         record_event(uow.session, call.origin, Event.ACCOUNT_REGISTERED, (Aggregate.USER, user.id), payload)
         await uow.commit()
-    # Development convenience kept from before the email queue: the link is also in the log.
-    notifications.info(
-        "account_registered to=%s confirm your email: %s", user.email, confirmation_link(call.auth, user.id, user.email)
-    )
+    if call.auth.log_links:  # development only: a link carries a token, never logged in production
+        link = confirmation_link(call.auth, user.id, user.email)
+        notifications.info("account_registered to=%s confirm your email: %s", user.email, link)
 
 
 def confirmation_link(kit: AuthServices, user_id: str, email: str) -> str:
