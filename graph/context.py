@@ -62,3 +62,14 @@ class Context:
         """Stamp for outbox events and log entries: this operation, this caller, this request."""
         actor = f"{self.principal.role}:{self.principal.id}" if self.principal else None
         return Origin(operation=operation, actor=actor, request_id=self.request_id)
+
+
+def route_bundle(request: Request, operation: str) -> RequestBundle:
+    """The request bundle of a route besides /graphql (CSV, charts, exports): the principal the
+    authentication middleware put on the scope, stamped with this route's operation name."""
+    principal: Principal | None = request.state.principal
+    if principal is None:
+        raise Unauthenticated(request.state.auth_error or "Authentication required")
+    origin = Origin(operation=operation, actor=f"{principal.role}:{principal.id}", request_id=request.state.request_id)
+    services: Services = request.app.state.services
+    return services.bundle(principal, origin)

@@ -15,33 +15,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from auth.principal import Principal
+from graph.context import route_bundle
+from graph.edge.errors import refusal_response
 from graph.finance.chart import MEDIA_TYPES, render_annual_chart
 from models.base import utcnow
-from models.errors import DomainError, Unauthenticated, ValidationFailed
+from models.errors import DomainError, ValidationFailed
 from models.finance.errors import WebhookRefused
 from models.sync.outbox import Origin
 from resolvers.finance import reports
 from resolvers.finance.gateway_webhook import receive_gateway_payment
-from resolvers.request import RequestBundle
 
-STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "CONFLICT": 409}
 MAX_WEBHOOK_BODY = 64_000
-
-
-def _error(error: DomainError) -> JSONResponse:
-    status = STATUS.get(error.code, 400)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
-    body = {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
-    return JSONResponse(body, status_code=status, headers=headers)
-
-
-def _call(request: Request, operation: str) -> RequestBundle:
-    principal: Principal | None = request.state.principal  # set by the authentication middleware
-    if principal is None:
-        raise Unauthenticated(request.state.auth_error or "Authentication required")
-    origin = Origin(operation=operation, actor=f"{principal.role}:{principal.id}", request_id=request.state.request_id)
-    return request.app.state.services.bundle(principal, origin)
 
 
 def _csv(rows: list[list[str]], filename: str) -> Response:
@@ -64,7 +48,7 @@ def _answering(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[R
         try:
             return await handler(request)
         except DomainError as error:
-            return _error(error)
+            return refusal_response(error)
 
     return endpoint
 
@@ -79,7 +63,7 @@ async def revenue_csv(request: Request) -> Response:
         year=year, month=_int(params.get("month"), "month"), quarter=_int(params.get("quarter"), "quarter")
     )
     report = await reports.agency_revenue_report(
-        _call(request, "agencyRevenueCsv"), period=period, agency_id=params.get("agencyId") or None
+        route_bundle(request, "agencyRevenueCsv"), period=period, agency_id=params.get("agencyId") or None
     )
     return _csv(reports.revenue_rows(report), f"revenue-{period.label}.csv")
 
@@ -89,7 +73,7 @@ async def annual_export(request: Request) -> Response:
     year, fmt = _int(request.path_params["year"], "year"), request.path_params["format"]
     if fmt not in ("csv", *MEDIA_TYPES):
         return JSONResponse({"errors": [{"message": "Not found", "extensions": {"code": "NOT_FOUND"}}]}, 404)
-    report = await reports.annual_report(_call(request, f"annualReport{fmt.title()}"), year=year or 0)
+    report = await reports.annual_report(route_bundle(request, f"annualReport{fmt.title()}"), year=year or 0)
     if fmt == "csv":
         return _csv(reports.annual_rows(report), f"annual-{report.year}.csv")
     image = await anyio.to_thread.run_sync(render_annual_chart, report, fmt)
@@ -105,7 +89,7 @@ async def payments_webhook(request: Request) -> Response:
         return JSONResponse({"errors": [error]}, status_code=503)
     body = await request.body()
     if len(body) > MAX_WEBHOOK_BODY:
-        return _error(WebhookRefused("Body too large", field="body"))
+        return refusal_response(WebhookRefused("Body too large", field="body"))
     origin = Origin(operation="paymentsWebhook", actor="gateway", request_id=request.state.request_id)
     try:
         outcome = await receive_gateway_payment(
@@ -118,7 +102,7 @@ async def payments_webhook(request: Request) -> Response:
             tolerance=services.settings.payment_webhook_tolerance_seconds,
         )
     except DomainError as error:
-        response = _error(error)
+        response = refusal_response(error)
         if error.code == "NOT_FOUND":
             response.status_code = 422  # a well-signed event for an invoice we do not know
         return response

@@ -7,35 +7,21 @@ import csv
 import io
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from auth.principal import Principal
-from graph.edge.errors import route_error
-from models.errors import DomainError, Unauthenticated, ValidationFailed
-from models.sync.outbox import Origin
+from graph.context import route_bundle
+from graph.edge.errors import refusal_response, route_error
+from models.errors import DomainError, ValidationFailed
 from resolvers.launches.reports import booking_report, report_rows
-
-STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404}
-
-
-def refusal_response(error: DomainError) -> JSONResponse:
-    status = STATUS.get(error.code, 400)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
-    body = {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
-    return JSONResponse(body, status_code=status, headers=headers)
 
 
 async def launch_bookings_csv(request: Request) -> Response:
-    services = request.app.state.services
-    principal = request.state.principal  # set by the authentication middleware
     try:
-        if principal is None:
-            raise Unauthenticated(request.state.auth_error or "Authentication required")
+        call = route_bundle(request, "launchBookingsCsv")
         launch_id = request.path_params["launch_id"]
         if "\x00" in launch_id:
             raise ValidationFailed("launchId contains a NUL character", field="launchId")
-        call = services.bundle(principal, route_origin(request, principal))
         report = await booking_report(call, launch_id=launch_id)
     except DomainError as error:
         return refusal_response(error)
@@ -48,12 +34,6 @@ async def launch_bookings_csv(request: Request) -> Response:
         "Cache-Control": "private, no-store",
     }
     return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
-
-
-def route_origin(request: Request, principal: Principal) -> Origin:
-    """Stamped like a GraphQL field's origin: this route, this caller, this request."""
-    actor = f"{principal.role}:{principal.id}"
-    return Origin(operation="launchBookingsCsv", actor=actor, request_id=request.state.request_id)
 
 
 def routes() -> list[Route]:

@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from graph.edge.errors import route_error
-from graph.launches.csv import refusal_response, route_origin
-from models.errors import DomainError, Unauthenticated, ValidationFailed
+from graph.context import route_bundle
+from graph.edge.errors import refusal_response, route_error
+from models.errors import DomainError, ValidationFailed
 from models.monitoring.logs import LogFilter
 from resolvers.monitoring import logs as uc
 
@@ -53,13 +53,9 @@ def filter_of(request: Request) -> LogFilter:
 
 
 async def system_logs_export(request: Request) -> Response:
-    services = request.app.state.services
-    principal = request.state.principal  # set by the authentication middleware
     media_type, chunks = FORMATS[request.path_params["format"]]
     try:
-        if principal is None:
-            raise Unauthenticated(request.state.auth_error or "Authentication required")
-        call = services.bundle(principal, route_origin(request, principal))
+        call = route_bundle(request, "systemLogsExport")
         documents = uc.export_entries(call, filter_of(request))
     except DomainError as error:
         return refusal_response(error)
