@@ -1,4 +1,6 @@
-"""The notifications consumer of the outbox: one event in, one pending notification per recipient out.
+"""The notifications consumer of the outbox: events in, one pending notification per (event, recipient) out,
+a batch of events in one transaction (booking events' audiences read with one statement, each template once,
+the rows written by multi-row INSERTs).
 
 Idempotent by construction: each row is inserted with ON CONFLICT DO NOTHING on (event id, recipient),
 so an event delivered twice (a relay that crashed before marking it delivered, two relays racing) creates
@@ -17,7 +19,7 @@ from auth.services import AuthServices
 from models.base import utcnow
 from models.ids import new_id
 from models.notifications.tables import Notification, NotificationStatus
-from models.notifications.templates import EVENTS, render
+from models.notifications.templates import EVENTS, Template, render
 from models.store.db import Database, SqlUnitOfWork
 from models.sync.events import Event
 from models.sync.outbox import OutboxEvent
@@ -35,12 +37,12 @@ class NotifyServices(Protocol):
     def auth(self) -> AuthServices: ...
 
 
+ROWS_PER_INSERT = 1000  # 12 parameters a row: well under PostgreSQL's 32,767 per statement
+BOOKING_EVENTS = frozenset({Event.BOOKING_CONFIRMED, Event.BOOKING_CANCELED})  # audiences read for the batch
 Finder = Callable[[SqlUnitOfWork, OutboxEvent], Awaitable[who.Audience]]
 _LAUNCH_EVENTS = [e for e in EVENTS if e.startswith("launch_")]
 AUDIENCES: dict[str, Finder] = {
     **dict.fromkeys(_LAUNCH_EVENTS, who.for_launch),
-    Event.BOOKING_CONFIRMED: who.for_booking,
-    Event.BOOKING_CANCELED: who.for_booking,
     Event.INVOICE_ISSUED: who.for_invoice,
     Event.INVOICE_OVERDUE: who.for_invoice,
     Event.SYNC_FAILED: who.for_sync_failure,
@@ -51,27 +53,35 @@ AUDIENCES: dict[str, Finder] = {
 async def notify(services: NotifyServices, event: OutboxEvent, *, now: datetime | None = None) -> int:
     """Queue the notifications of one outbox event; returns how many new ones were created (0 for events
     nobody is notified of, and for an event already handled)."""
-    find = AUDIENCES.get(event.event_type)
-    if find is None:
+    return await notify_all(services, [event], now=now)
+
+
+async def notify_all(services: NotifyServices, events: list[OutboxEvent], *, now: datetime | None = None) -> int:
+    """Queue the notifications of a batch of outbox events in one transaction; how many new ones were made."""
+    wanted = [event for event in events if event.event_type in AUDIENCES or event.event_type in BOOKING_EVENTS]
+    if not wanted:
         return 0
     now = now or utcnow()
     async with services.db.unit_of_work() as uow:
-        audience = await find(uow, event)
-        unique = {person.user_id: person for person in audience.recipients if person.address}
-        if not unique:
-            return 0
-        template = await template_for(uow.session, event.event_type)
+        booked = await who.for_bookings(uow, [event for event in wanted if event.event_type in BOOKING_EVENTS])
+        templates: dict[str, Template] = {}
         rows = []
-        for person in unique.values():
-            values = audience.values | {"recipient_name": person.name}
-            if event.event_type == Event.ACCOUNT_REGISTERED:
-                values["confirmation_link"] = confirmation_link(services.auth, person.user_id, person.address)
-            text = render(template, event.event_type, values)
-            rows.append(_row(event, person, text.subject, text.body, now))
-        statement = (
-            insert(Notification).values(rows).on_conflict_do_nothing(constraint="notification_once_per_event_recipient")
-        )
-        created = len((await uow.session.execute(statement.returning(col(Notification.id)))).all())
+        for event in wanted:
+            audience = booked[event.id] if event.id in booked else await AUDIENCES[event.event_type](uow, event)
+            unique = {person.user_id: person for person in audience.recipients if person.address}
+            if unique and event.event_type not in templates:
+                templates[event.event_type] = await template_for(uow.session, event.event_type)
+            for person in unique.values():
+                values = audience.values | {"recipient_name": person.name}
+                if event.event_type == Event.ACCOUNT_REGISTERED:
+                    values["confirmation_link"] = confirmation_link(services.auth, person.user_id, person.address)
+                text = render(templates[event.event_type], event.event_type, values)
+                rows.append(_row(event, person, text.subject, text.body, now))
+        created = 0
+        for start in range(0, len(rows), ROWS_PER_INSERT):
+            statement = insert(Notification).values(rows[start : start + ROWS_PER_INSERT])
+            statement = statement.on_conflict_do_nothing(constraint="notification_once_per_event_recipient")
+            created += len((await uow.session.execute(statement.returning(col(Notification.id)))).all())
         await uow.commit()
     return created
 

@@ -107,18 +107,28 @@ async def _travelers_booked_on(uow: SqlUnitOfWork, launch: Launch) -> list[Trave
     return list((await uow.session.execute(select(Traveler).where(col(Traveler.id).in_(booked)))).scalars())
 
 
-async def for_booking(uow: SqlUnitOfWork, event: OutboxEvent) -> Audience:
+async def for_bookings(uow: SqlUnitOfWork, events: list[OutboxEvent]) -> dict[str, Audience]:
+    """The audience of each booking event, by event id, read with one statement for the whole batch."""
+    if not events:
+        return {}
     statement = (
-        select(Booking, Traveler)
+        select(Booking, Traveler, Launch, Agency)
         .join(Traveler, col(Traveler.id) == col(Booking.traveler_id))
-        .where(col(Booking.id) == event.aggregate_id)
+        .join(Launch, col(Launch.id) == col(Booking.launch_id))
+        .join(Agency, col(Agency.id) == col(Launch.agency_id))
+        .where(col(Booking.id).in_({event.aggregate_id for event in events}))
     )
-    row = (await uow.session.execute(statement)).first()
-    found = await _launch_and_agency(uow, row[0].launch_id) if row else None
-    if row is None or found is None:
-        return Audience([], {})
-    booking, traveler = row
-    launch, agency = found
+    found = {row[0].id: row for row in (await uow.session.execute(statement)).all()}
+    audiences = {}
+    for event in events:
+        row = found.get(event.aggregate_id)
+        audiences[event.id] = _booking_audience(event, *row) if row else Audience([], {})
+    return audiences
+
+
+def _booking_audience(
+    event: OutboxEvent, booking: Booking, traveler: Traveler, launch: Launch, agency: Agency
+) -> Audience:
     values = launch_values(launch, agency, event.payload) | {
         "traveler_name": traveler.name,
         "booking_id": booking.id,

@@ -1,25 +1,25 @@
-"""The outbox's consumers, registered by name. Each is an idempotent async function of one event, keyed by
-the event id: delivering an event twice changes nothing. Delivery is tracked per name, so renaming a
-consumer makes it see only events that are not yet delivered to everyone."""
+"""The outbox's consumers, registered by name. Each is an idempotent async function of a batch of events (in
+insertion order), keyed by the event id: delivering an event twice changes nothing. Delivery is tracked per
+name, so renaming a consumer makes it see only events that are not yet delivered to everyone."""
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
-from mongoengine.errors import NotUniqueError
+from pymongo.errors import BulkWriteError
 
 from models.launches import catalogue_cache
 from models.monitoring.logs import LogEntry, without_secrets
 from models.store import mongo
 from models.sync.events import Event
 from models.sync.outbox import OutboxEvent
-from resolvers.notifications.consumer import notify
+from resolvers.notifications.consumer import notify_all
 from resolvers.sync.live import publish_live
 from resolvers.sync.relay import Consumer
 
 WARNING_EVENTS = frozenset({Event.LAUNCH_ABORTED, Event.LAUNCH_FAILED, Event.PARTNER_CLIENT_REVOKED})
 ERROR_EVENTS = frozenset({Event.SYNC_FAILED})
+DUPLICATE_KEY = 11000  # MongoDB's error code for an _id already there
 # Events whose change the public catalogue shows. The use case already bumped the tag after its commit;
 # this bump covers the case where that one failed (cache down at the time).
 CATALOGUE_EVENTS = frozenset(
@@ -56,35 +56,42 @@ def log_entry_of(event: OutboxEvent) -> LogEntry:
     )
 
 
-def _insert_once(entry: LogEntry) -> None:
-    with contextlib.suppress(NotUniqueError):  # delivered before: the entry is already there
-        entry.save(force_insert=True)
+def _insert_all(entries: list[LogEntry]) -> None:
+    """One round trip for the batch; an entry already there (delivered before) is skipped, the others go in."""
+    for entry in entries:
+        entry.validate()
+    try:
+        LogEntry._get_collection().insert_many([entry.to_mongo() for entry in entries], ordered=False)
+    except BulkWriteError as error:
+        details = error.details
+        if details.get("writeConcernErrors") or any(e.get("code") != DUPLICATE_KEY for e in details["writeErrors"]):
+            raise
 
 
-async def write_log_entry(services: Any, event: OutboxEvent) -> None:
-    await mongo.run_sync(_insert_once, log_entry_of(event))
+async def write_log_entries(services: Any, events: list[OutboxEvent]) -> None:
+    await mongo.run_sync(_insert_all, [log_entry_of(event) for event in events])
 
 
-async def refresh_catalogue(services: Any, event: OutboxEvent) -> None:
-    if event.event_type in CATALOGUE_EVENTS:
+async def refresh_catalogue(services: Any, events: list[OutboxEvent]) -> None:
+    if any(event.event_type in CATALOGUE_EVENTS for event in events):
         await catalogue_cache.invalidate(services.tags)  # a second bump only costs one cache refill
 
 
-# Live publishing (GraphQL subscriptions) subscribes here: each publisher gets every event, at least once,
-# and must itself ignore an event id it has already published.
+# Live publishing (GraphQL subscriptions) subscribes here: each publisher gets every event, at least once, in
+# batches, and must itself ignore an event id it has already published.
 PUBLISHERS: list[Consumer] = [publish_live]
 
 
-async def publish(services: Any, event: OutboxEvent) -> None:
+async def publish(services: Any, events: list[OutboxEvent]) -> None:
     for publisher in PUBLISHERS:
-        await publisher(services, event)
+        await publisher(services, events)
 
 
 CONSUMERS: dict[str, Consumer] = {
-    "log_entries": write_log_entry,
+    "log_entries": write_log_entries,
     "catalogue": refresh_catalogue,
     "publish": publish,
-    "notifications": notify,
+    "notifications": notify_all,
 }
 
 

@@ -61,14 +61,17 @@ def live_messages(event: OutboxEvent) -> list[tuple[str, dict[str, Any]]]:
     return messages
 
 
-async def publish_live(services: Any, event: OutboxEvent) -> None:
-    """Publishes an event's messages once: a redelivered event (the relay is at least once) is skipped.
-    Marked after publishing, so a failed publish is retried with the event (a crash in between may repeat a
+async def publish_live(services: Any, events: list[OutboxEvent]) -> None:
+    """Publishes each event's messages once: a redelivered event (the relay is at least once) is skipped.
+    Marked after publishing, so a failed publish is retried with its batch (a crash in between may repeat a
     message, which subscribers treat as a hint anyway)."""
-    messages = live_messages(event)
-    key = f"live:published:{event.id}"
-    if not messages or await services.cache.exists(key):
+    batch = [(f"live:published:{event.id}", messages) for event in events if (messages := live_messages(event))]
+    if not batch:
         return
-    for topic, message in messages:
-        await services.live.publish(topic, message)
-    await services.cache.set(key, 1, ttl=PUBLISHED_TTL_SECONDS)
+    published = await services.cache.multi_get([key for key, _ in batch])
+    fresh = [(key, messages) for (key, messages), done in zip(batch, published, strict=True) if done is None]
+    for _, messages in fresh:
+        for topic, message in messages:
+            await services.live.publish(topic, message)
+    if fresh:
+        await services.cache.multi_set([(key, 1) for key, _ in fresh], ttl=PUBLISHED_TTL_SECONDS)

@@ -1,6 +1,11 @@
 """The outbox relay: delivers committed events to every registered consumer, at least once, in order per
 aggregate (in fact in insertion order per consumer), tracking delivery per consumer.
 
+Each round hands every consumer its oldest unfinished events as one batch (up to `batch_size`, in insertion
+order) and marks them delivered with one statement. A batch that raises is retried one event at a time, so
+the events before the failing one are marked, the failure is kept against the event that caused it, and the
+events after it wait (order per aggregate).
+
 One relay is active at a time among every worker on every machine: it holds a PostgreSQL advisory lock on
 a connection of its own (which also LISTENs for the unit of work's NOTIFY); the others stand by and take
 the lock when that connection dies. Consumers are idempotent (keyed by the event id), so a crash between
@@ -39,7 +44,8 @@ class WorkerServices(Protocol):
     tags: TagVersions
 
 
-Consumer = Callable[[Any, OutboxEvent], Awaitable[object]]
+# A consumer takes a batch of events in insertion order and handles each of them, idempotently by event id.
+Consumer = Callable[[Any, list[OutboxEvent]], Awaitable[object]]
 Checkpoint = Callable[[str], Awaitable[None]]
 
 
@@ -88,15 +94,11 @@ class Relay:
     async def _deliver_to(self, name: str) -> tuple[list[str], int]:
         async with self.services.db.read() as session:
             events = await deliveries.pending_for(session, name, self.batch_size)
-        done: list[str] = []
-        failure: tuple[OutboxEvent, BaseException] | None = None
-        for event in events:
-            try:
-                await self.consumers[name](self.services, event)
-            except Exception as error:
-                failure = (event, error)
-                break  # later events wait: order per aggregate holds (this event comes first)
-            done.append(event.id)
+        if not events:
+            self._backoff.pop(name, None)
+            return [], 0
+        done, failure = await self._handle(name, events)
+        if done:
             await self.checkpoint(f"effect:{name}")
         async with self.services.db.unit_of_work() as uow:
             await deliveries.mark(uow.session, name, done, DELIVERED, None)
@@ -106,6 +108,27 @@ class Relay:
         if failure is None:
             self._backoff.pop(name, None)
         return done, len(events)
+
+    async def _handle(
+        self, name: str, events: list[OutboxEvent]
+    ) -> tuple[list[str], tuple[OutboxEvent, BaseException] | None]:
+        """The whole batch at once; when it raises (and its store is not simply down), one event at a time
+        to find the event that fails: the ids handled, and the failing event with its error."""
+        consumer = self.consumers[name]
+        try:
+            await consumer(self.services, events)
+            return [event.id for event in events], None
+        except Exception as error:
+            if len(events) == 1 or isinstance(error, OUTAGES):
+                return [], (events[0], error)
+        done: list[str] = []
+        for event in events:
+            try:
+                await consumer(self.services, [event])
+            except Exception as error:
+                return done, (event, error)  # later events wait: order per aggregate holds
+            done.append(event.id)
+        return done, None
 
     async def _record_failure(self, session: Any, name: str, event: OutboxEvent, error: BaseException) -> list[str]:
         """Keep the error; give up on the event after MAX_ATTEMPTS unless it is a store outage."""

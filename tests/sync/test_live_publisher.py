@@ -28,8 +28,8 @@ async def test_a_redelivered_event_is_published_once() -> None:
         payload={}, created_at=datetime.now(UTC),
     )  # fmt: skip
     async with services.live.listen(CATALOGUE_TOPIC) as messages:
-        await publish_live(services, event)
-        await publish_live(services, event)  # at least once: the relay may deliver it again
+        await publish_live(services, [event])
+        await publish_live(services, [event])  # at least once: the relay may deliver it again
         first = await anext(messages)
         assert first == {"event_id": "e1", "launch_id": "l1", "kind": "SCHEDULED"}
         assert services.live.subscriber_count(CATALOGUE_TOPIC) == 1

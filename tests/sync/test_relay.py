@@ -7,22 +7,23 @@ import asyncio
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from models.sync import deliveries
 from models.sync.events import Event
 from models.sync.outbox import OutboxEvent
 from resolvers.bookings.cancel_booking import cancel_booking
-from resolvers.sync.consumers import CONSUMERS, refresh_catalogue, write_log_entry
+from resolvers.sync.consumers import CONSUMERS, refresh_catalogue, write_log_entries
 from resolvers.sync.relay import MAX_ATTEMPTS, Relay
 from tests.support.bookings import book
 from tests.support.builders import ORIGIN, adults, make_launch, make_traveler
 from tests.support.outbox import eventually, log_entries, outbox
 
-LOG_ONLY = {"log_entries": write_log_entry, "catalogue": refresh_catalogue}
+LOG_ONLY = {"log_entries": write_log_entries, "catalogue": refresh_catalogue}
 
 
-class Crash(Exception):
-    """The relay process dying at a given point."""
+class Crash(BaseException):
+    """The relay process dying at a given point (a BaseException: nothing in the relay catches it)."""
 
 
 async def some_events(services: Any) -> list[OutboxEvent]:
@@ -51,8 +52,8 @@ async def test_every_consumer_gets_every_event_in_order_and_the_log_has_one_entr
     assert {Event.BOOKING_CONFIRMED, Event.BOOKING_CANCELED} <= {e.event_type for e in events}
     seen: list[str] = []
 
-    async def record(_: Any, event: OutboxEvent) -> None:
-        seen.append(event.id)
+    async def record(_: Any, batch: list[OutboxEvent]) -> None:
+        seen.extend(event.id for event in batch)
 
     await drain(Relay(services, {**CONSUMERS, "recorder": record}))
     assert seen == [event.id for event in events]
@@ -70,7 +71,7 @@ async def test_every_consumer_gets_every_event_in_order_and_the_log_has_one_entr
     assert entry.data == canceled.payload
 
 
-def crash_at(point: str, occurrence: int) -> Any:
+def crash_at(point: str | None, occurrence: int) -> Any:
     calls = {"n": 0}
 
     async def checkpoint(reached: str) -> None:
@@ -82,36 +83,75 @@ def crash_at(point: str, occurrence: int) -> Any:
     return checkpoint
 
 
+async def half_then_crash(services: Any, batch: list[OutboxEvent]) -> None:
+    """The process dying in the middle of a batch's effect: part of the entries are written."""
+    await write_log_entries(services, batch[: len(batch) // 2])
+    raise Crash("mid-batch")
+
+
 @pytest.mark.parametrize(
-    ("point", "occurrence"),
-    [("effect:log_entries", 1), ("effect:log_entries", 3), ("marked", 1)],
-    ids=["after-first-effect", "mid-batch", "after-marks-before-delivered"],
+    ("consumer", "point"),
+    [
+        (write_log_entries, "effect:log_entries"),
+        (half_then_crash, None),
+        (write_log_entries, "marked"),
+    ],
+    ids=["after-the-batch-effect", "mid-batch", "after-marks-before-delivered"],
 )
-async def test_a_crash_between_effect_and_mark_redelivers_without_duplicates(services, point, occurrence):
+async def test_a_crash_between_effect_and_mark_redelivers_without_duplicates(services, consumer, point):
     await some_events(services)
     with pytest.raises(Crash):
-        await Relay(
-            services, {"log_entries": write_log_entry}, checkpoint=crash_at(point, occurrence)
-        ).deliver_pending()
+        await Relay(services, {"log_entries": consumer}, checkpoint=crash_at(point, 1)).deliver_pending()
     assert await log_entries(services)  # the effect happened before the crash
-    await drain(Relay(services, {"log_entries": write_log_entry}))
+    await drain(Relay(services, {"log_entries": write_log_entries}))
     await assert_one_log_entry_per_event(services)
+
+
+async def test_a_crash_after_every_consumers_effect_redelivers_without_duplicates(services):
+    events = await some_events(services)
+    for name, consumer in CONSUMERS.items():
+        with pytest.raises(Crash):
+            await Relay(services, {name: consumer}, checkpoint=crash_at(f"effect:{name}", 1)).deliver_pending()
+    await drain(Relay(services, CONSUMERS))
+    await assert_one_log_entry_per_event(services)
+    async with services.db.read() as session:
+        rows = await session.execute(text("SELECT event_id, recipient_id, count(*) FROM notifications GROUP BY 1, 2"))
+        counts = rows.all()
+    booked = [event.id for event in events if event.event_type == Event.BOOKING_CONFIRMED]
+    assert {event_id for event_id, _, _ in counts} >= set(booked)
+    assert all(count == 1 for _, _, count in counts)
 
 
 async def test_a_consumer_raising_after_its_effect_is_retried_without_duplicates(services):
     await some_events(services)
     failures: list[str] = []
 
-    async def flaky(services: Any, event: OutboxEvent) -> None:
-        await write_log_entry(services, event)
+    async def flaky(services: Any, batch: list[OutboxEvent]) -> None:
+        await write_log_entries(services, batch)
         if len(failures) < 2:
-            failures.append(event.id)
+            failures.append(batch[0].id)
             raise RuntimeError("lost the answer")
 
     for _ in range(4):  # a fresh relay each time: no in-memory back-off between attempts
         await drain(Relay(services, {"log_entries": flaky}))
     assert len(failures) == 2
     await assert_one_log_entry_per_event(services)
+
+
+async def test_an_event_that_fails_holds_back_only_the_events_after_it(services):
+    events = await some_events(services)
+    bad = events[2]
+
+    async def picky(services: Any, batch: list[OutboxEvent]) -> None:
+        if bad in batch:
+            raise ValueError("bug")
+
+    await Relay(services, {"picky": picky}).deliver_pending()
+    async with services.db.read() as session:
+        rows = await session.execute(text("SELECT event_id, status, attempts FROM outbox_deliveries"))
+        marks = {event_id: (status, attempts) for event_id, status, attempts in rows.all()}
+    # the batch failed, then one event at a time: those before the bad one are done, it alone is blamed
+    assert marks == {**{e.id: ("delivered", 0) for e in events[:2]}, bad.id: ("retrying", 1)}
 
 
 async def test_two_relays_racing_write_each_log_entry_once(services):
@@ -169,7 +209,7 @@ async def test_notify_wakes_the_relay_long_before_its_poll(services):
 async def test_statistics_show_lag_and_a_consumer_that_keeps_failing_is_given_up_after_bounded_attempts(services):
     events = await some_events(services)
 
-    async def broken(_: Any, event: OutboxEvent) -> None:
+    async def broken(_: Any, batch: list[OutboxEvent]) -> None:
         raise ValueError("bug")
 
     async with services.db.read() as session:
