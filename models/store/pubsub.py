@@ -35,6 +35,11 @@ class LiveBroker:
     async def publish(self, topic: str, data: dict[str, Any]) -> None:
         self.deliver_locally(topic, data)
 
+    async def publish_many(self, messages: list[tuple[str, dict[str, Any]]]) -> None:
+        """Publish (topic, data) pairs in order."""
+        for topic, data in messages:
+            self.deliver_locally(topic, data)
+
     async def start(self) -> None:
         """Ready to receive messages published from anywhere (nothing to do within one process)."""
 
@@ -83,8 +88,15 @@ class RedisLiveBroker(LiveBroker):
         self._ready = asyncio.Event()
 
     async def publish(self, topic: str, data: dict[str, Any]) -> None:
+        await self.publish_many([(topic, data)])
+
+    async def publish_many(self, messages: list[tuple[str, dict[str, Any]]]) -> None:
+        """One round trip for all of them (a pipeline, in order)."""
+        pipe = self._client.pipeline(transaction=False)
+        for topic, data in messages:
+            pipe.publish(self.channel, orjson.dumps({"topic": topic, "data": data}))
         try:
-            await self._client.publish(self.channel, orjson.dumps({"topic": topic, "data": data}))
+            await pipe.execute()
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             # An outage to the relay (an OSError): it retries the event without limit instead of giving up.
             raise ConnectionError(f"Redis unreachable for live messages: {exc}") from exc

@@ -70,8 +70,6 @@ async def publish_live(services: Any, events: list[OutboxEvent]) -> None:
         return
     published = await services.cache.multi_get([key for key, _ in batch])
     fresh = [(key, messages) for (key, messages), done in zip(batch, published, strict=True) if done is None]
-    for _, messages in fresh:
-        for topic, message in messages:
-            await services.live.publish(topic, message)
     if fresh:
+        await services.live.publish_many([message for _, messages in fresh for message in messages])
         await services.cache.multi_set([(key, 1) for key, _ in fresh], ttl=PUBLISHED_TTL_SECONDS)

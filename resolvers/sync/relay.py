@@ -2,9 +2,10 @@
 aggregate (in fact in insertion order per consumer), tracking delivery per consumer.
 
 Each round hands every consumer its oldest unfinished events as one batch (up to `batch_size`, in insertion
-order) and marks them delivered with one statement. A batch that raises is retried one event at a time, so
-the events before the failing one are marked, the failure is kept against the event that caused it, and the
-events after it wait (order per aggregate).
+order), then records every consumer's progress (one statement per consumer) and stamps the events everyone
+is done with, in one transaction. A batch that raises is retried one event at a time, so the events before
+the failing one are marked, the failure is kept against the event that caused it, and the events after it
+wait (order per aggregate).
 
 One relay is active at a time among every worker on every machine: it holds a PostgreSQL advisory lock on
 a connection of its own (which also LISTENs for the unit of work's NOTIFY); the others stand by and take
@@ -47,6 +48,7 @@ class WorkerServices(Protocol):
 # A consumer takes a batch of events in insertion order and handles each of them, idempotently by event id.
 Consumer = Callable[[Any, list[OutboxEvent]], Awaitable[object]]
 Checkpoint = Callable[[str], Awaitable[None]]
+Failure = tuple[OutboxEvent, BaseException]  # the event a consumer failed on, and its error
 
 
 async def _no_checkpoint(point: str) -> None:
@@ -78,40 +80,40 @@ class Relay:
         self._backoff: dict[str, tuple[float, float]] = {}  # consumer -> (retry at, current back-off)
 
     async def deliver_pending(self) -> int:
-        """One round: every consumer takes its oldest unfinished events. Returns how many deliveries were
-        made (a full batch means there may be more)."""
+        """One round: every consumer takes its oldest unfinished events, then one transaction records what
+        each did and stamps the events every consumer is done with. Returns the largest batch taken (a full
+        batch means there may be more)."""
         names = [name for name in self.consumers if not self._backing_off(name)]
-        results = await asyncio.gather(*(self._deliver_to(name) for name in names))
-        touched = sorted({event_id for ids, _ in results for event_id in ids})
-        await self.checkpoint("marked")
+        outcomes = await asyncio.gather(*(self._deliver_to(name) for name in names))
+        await self.checkpoint("effects")
+        touched: set[str] = set()
         async with self.services.db.unit_of_work() as uow:
-            # an idle round sweeps every undelivered event (one whose marks all landed before a crash)
-            await deliveries.complete(uow.session, touched or None, list(self.consumers))
+            for name, _, done, failure in outcomes:
+                await deliveries.mark(uow.session, name, done, DELIVERED, None)
+                touched.update(done)
+                if failure:
+                    touched.update(await self._record_failure(uow.session, name, *failure))
+            # an idle round sweeps every undelivered event (one whose last mark came from another relay)
+            await deliveries.complete(uow.session, sorted(touched) or None, list(self.consumers))
             await uow.session.commit()
+        for name, _, _, failure in outcomes:
+            if failure is None:
+                self._backoff.pop(name, None)
         self.rounds += 1
-        return max((count for _, count in results), default=0)
+        return max((taken for _, taken, _, _ in outcomes), default=0)
 
-    async def _deliver_to(self, name: str) -> tuple[list[str], int]:
+    async def _deliver_to(self, name: str) -> tuple[str, int, list[str], Failure | None]:
+        """The consumer's oldest unfinished events: (name, how many it took, the ids handled, the failure)."""
         async with self.services.db.read() as session:
             events = await deliveries.pending_for(session, name, self.batch_size)
         if not events:
-            self._backoff.pop(name, None)
-            return [], 0
+            return name, 0, [], None
         done, failure = await self._handle(name, events)
         if done:
             await self.checkpoint(f"effect:{name}")
-        async with self.services.db.unit_of_work() as uow:
-            await deliveries.mark(uow.session, name, done, DELIVERED, None)
-            if failure:
-                done += await self._record_failure(uow.session, name, *failure)
-            await uow.session.commit()
-        if failure is None:
-            self._backoff.pop(name, None)
-        return done, len(events)
+        return name, len(events), done, failure
 
-    async def _handle(
-        self, name: str, events: list[OutboxEvent]
-    ) -> tuple[list[str], tuple[OutboxEvent, BaseException] | None]:
+    async def _handle(self, name: str, events: list[OutboxEvent]) -> tuple[list[str], Failure | None]:
         """The whole batch at once; when it raises (and its store is not simply down), one event at a time
         to find the event that fails: the ids handled, and the failing event with its error."""
         consumer = self.consumers[name]

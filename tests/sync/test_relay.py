@@ -94,9 +94,9 @@ async def half_then_crash(services: Any, batch: list[OutboxEvent]) -> None:
     [
         (write_log_entries, "effect:log_entries"),
         (half_then_crash, None),
-        (write_log_entries, "marked"),
+        (write_log_entries, "effects"),
     ],
-    ids=["after-the-batch-effect", "mid-batch", "after-marks-before-delivered"],
+    ids=["after-the-batch-effect", "mid-batch", "after-every-effect-before-the-marks"],
 )
 async def test_a_crash_between_effect_and_mark_redelivers_without_duplicates(services, consumer, point):
     await some_events(services)
