@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mongoengine import DateTimeField, DictField, Document, StringField
+from pymongo.errors import BulkWriteError
 
 from models.base import utcnow
 from models.errors import ValidationFailed
@@ -24,6 +25,7 @@ LEVELS = ("debug", "info", "warning", "error")
 # Keys naming one of these are dropped from an entry's data, at any depth: no secret reaches the log.
 SECRET_WORDS = ("secret", "password", "token", "hash", "salt", "card", "authorization", "cookie")
 EXPORT_BATCH = 1000  # documents per round trip of an export's cursor
+DUPLICATE_KEY = 11000  # MongoDB's error code for an _id already stored
 
 
 class LogEntry(Document):
@@ -87,6 +89,26 @@ def write_direct(
     )
     entry.save(force_insert=True)
     return entry
+
+
+def insert_once(entries: list[dict[str, Any]]) -> None:
+    """Store entries given as LogEntry field values (`id` included) with one round trip. An entry whose id is
+    already stored is skipped: the relay delivers at least once, and the id is the event's."""
+    if not entries:
+        return
+    documents = []
+    for entry in entries:
+        if entry["level"] not in LEVELS:
+            raise ValidationFailed(f"Unknown log level: {entry['level']}", field="level")
+        documents.append(
+            {("_id" if name == "id" else name): value for name, value in entry.items() if value is not None}
+        )
+    try:
+        LogEntry._get_collection().insert_many(documents, ordered=False)
+    except BulkWriteError as error:
+        details = error.details
+        if details.get("writeConcernErrors") or any(e.get("code") != DUPLICATE_KEY for e in details["writeErrors"]):
+            raise
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Index, Text, UniqueConstraint, text
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from models.base import created_field, id_field, time_field
+from models.ids import new_id
 
 
 class NotificationStatus(StrEnum):
@@ -58,3 +61,47 @@ class Notification(SQLModel, table=True):
     created_at: datetime = created_field()
     sent_at: datetime | None = time_field(default=None, nullable=True)
     read_at: datetime | None = time_field(default=None, nullable=True)
+
+
+@dataclass(frozen=True)
+class NewNotification:
+    """A notification to queue: what varies from one row to the next."""
+
+    event_id: str
+    event: str
+    recipient_id: str
+    to_address: str
+    subject: str
+    body: str
+
+
+QUEUE = text(
+    "INSERT INTO notifications (id, event_id, event, recipient_id, to_address, subject, body, "
+    "channel, status, attempts, next_attempt_at, created_at) "
+    "SELECT n.*, 'email', :status, 0, :now, :now FROM unnest(CAST(:ids AS varchar[]), CAST(:event_ids AS varchar[]), "
+    "CAST(:events AS varchar[]), CAST(:recipients AS varchar[]), CAST(:addresses AS varchar[]), "
+    "CAST(:subjects AS varchar[]), CAST(:bodies AS text[])) AS n "
+    "ON CONFLICT ON CONSTRAINT notification_once_per_event_recipient DO NOTHING RETURNING id"
+)
+
+
+async def queue_notifications(session: AsyncSession, rows: list[NewNotification], now: datetime) -> int:
+    """Insert pending notifications in one statement (whatever their number); a row whose (event, recipient)
+    is already there is skipped. Returns how many were created. Never commits."""
+    if not rows:
+        return 0
+    result = await session.execute(
+        QUEUE,
+        {
+            "status": NotificationStatus.PENDING.value,
+            "now": now,
+            "ids": [new_id() for _ in rows],
+            "event_ids": [row.event_id for row in rows],
+            "events": [row.event for row in rows],
+            "recipients": [row.recipient_id for row in rows],
+            "addresses": [row.to_address for row in rows],
+            "subjects": [row.subject for row in rows],
+            "bodies": [row.body for row in rows],
+        },
+    )
+    return len(result.all())

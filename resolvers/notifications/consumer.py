@@ -1,6 +1,6 @@
 """The notifications consumer of the outbox: events in, one pending notification per (event, recipient) out,
 a batch of events in one transaction (booking events' audiences read with one statement, each template once,
-the rows written by multi-row INSERTs).
+the rows written by one INSERT).
 
 Idempotent by construction: each row is inserted with ON CONFLICT DO NOTHING on (event id, recipient),
 so an event delivered twice (a relay that crashed before marking it delivered, two relays racing) creates
@@ -12,13 +12,9 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import col
-
 from auth.services import AuthServices
 from models.base import utcnow
-from models.ids import new_id
-from models.notifications.tables import Notification, NotificationStatus
+from models.notifications.tables import NewNotification, queue_notifications
 from models.notifications.templates import EVENTS, Template, render
 from models.store.db import Database, SqlUnitOfWork
 from models.sync.events import Event
@@ -37,7 +33,6 @@ class NotifyServices(Protocol):
     def auth(self) -> AuthServices: ...
 
 
-ROWS_PER_INSERT = 1000  # 12 parameters a row: well under PostgreSQL's 32,767 per statement
 BOOKING_EVENTS = frozenset({Event.BOOKING_CONFIRMED, Event.BOOKING_CANCELED})  # audiences read for the batch
 Finder = Callable[[SqlUnitOfWork, OutboxEvent], Awaitable[who.Audience]]
 _LAUNCH_EVENTS = [e for e in EVENTS if e.startswith("launch_")]
@@ -65,7 +60,7 @@ async def notify_all(services: NotifyServices, events: list[OutboxEvent], *, now
     async with services.db.unit_of_work() as uow:
         booked = await who.for_bookings(uow, [event for event in wanted if event.event_type in BOOKING_EVENTS])
         templates: dict[str, Template] = {}
-        rows = []
+        rows: list[NewNotification] = []
         for event in wanted:
             audience = booked[event.id] if event.id in booked else await AUDIENCES[event.event_type](uow, event)
             unique = {person.user_id: person for person in audience.recipients if person.address}
@@ -76,28 +71,9 @@ async def notify_all(services: NotifyServices, events: list[OutboxEvent], *, now
                 if event.event_type == Event.ACCOUNT_REGISTERED:
                     values["confirmation_link"] = confirmation_link(services.auth, person.user_id, person.address)
                 text = render(templates[event.event_type], event.event_type, values)
-                rows.append(_row(event, person, text.subject, text.body, now))
-        created = 0
-        for start in range(0, len(rows), ROWS_PER_INSERT):
-            statement = insert(Notification).values(rows[start : start + ROWS_PER_INSERT])
-            statement = statement.on_conflict_do_nothing(constraint="notification_once_per_event_recipient")
-            created += len((await uow.session.execute(statement.returning(col(Notification.id)))).all())
+                rows.append(
+                    NewNotification(event.id, event.event_type, person.user_id, person.address, text.subject, text.body)
+                )
+        created = await queue_notifications(uow.session, rows, now)
         await uow.commit()
     return created
-
-
-def _row(event: OutboxEvent, person: who.Recipient, subject: str, body: str, now: datetime) -> dict[str, object]:
-    return {
-        "id": new_id(),
-        "event_id": event.id,
-        "event": event.event_type,
-        "recipient_id": person.user_id,
-        "channel": "email",
-        "to_address": person.address,
-        "subject": subject,
-        "body": body,
-        "status": NotificationStatus.PENDING.value,
-        "attempts": 0,
-        "next_attempt_at": now,
-        "created_at": now,
-    }

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo.errors import BulkWriteError
-
 from models.launches import catalogue_cache
-from models.monitoring.logs import LogEntry, without_secrets
+from models.monitoring.logs import insert_once, without_secrets
 from models.store import mongo
 from models.sync.events import Event
 from models.sync.outbox import OutboxEvent
@@ -19,7 +17,6 @@ from resolvers.sync.relay import Consumer
 
 WARNING_EVENTS = frozenset({Event.LAUNCH_ABORTED, Event.LAUNCH_FAILED, Event.PARTNER_CLIENT_REVOKED})
 ERROR_EVENTS = frozenset({Event.SYNC_FAILED})
-DUPLICATE_KEY = 11000  # MongoDB's error code for an _id already there
 # Events whose change the public catalogue shows. The use case already bumped the tag after its commit;
 # this bump covers the case where that one failed (cache down at the time).
 CATALOGUE_EVENTS = frozenset(
@@ -35,41 +32,26 @@ def level_of(event_type: str) -> str:
     return "warning" if event_type in WARNING_EVENTS else "info"
 
 
-def log_entry_of(event: OutboxEvent) -> LogEntry:
-    """The system log entry of an event; its id is the event's id, so there is one entry per event."""
-    return LogEntry(
-        id=event.id,
-        at=event.created_at,
-        level="error"
-        if event.event_type in ERROR_EVENTS
-        else "warning"
-        if event.event_type in WARNING_EVENTS
-        else "info",
-        action=event.event_type,
-        entity_type=event.aggregate_type,
-        entity_id=event.aggregate_id,
-        actor=event.origin_user,
-        request_id=event.origin_request_id,
-        message=f"{event.event_type} {event.aggregate_type} {event.aggregate_id}"
+def log_entry_of(event: OutboxEvent) -> dict[str, Any]:
+    """The system log entry of an event, as LogEntry field values; its id is the event's id, so there is one
+    entry per event."""
+    return {
+        "id": event.id,
+        "at": event.created_at,
+        "level": level_of(event.event_type),
+        "action": event.event_type,
+        "entity_type": event.aggregate_type,
+        "entity_id": event.aggregate_id,
+        "actor": event.origin_user,
+        "request_id": event.origin_request_id,
+        "message": f"{event.event_type} {event.aggregate_type} {event.aggregate_id}"
         + (f" by {event.origin_operation}" if event.origin_operation else ""),
-        data=without_secrets(event.payload),
-    )
-
-
-def _insert_all(entries: list[LogEntry]) -> None:
-    """One round trip for the batch; an entry already there (delivered before) is skipped, the others go in."""
-    for entry in entries:
-        entry.validate()
-    try:
-        LogEntry._get_collection().insert_many([entry.to_mongo() for entry in entries], ordered=False)
-    except BulkWriteError as error:
-        details = error.details
-        if details.get("writeConcernErrors") or any(e.get("code") != DUPLICATE_KEY for e in details["writeErrors"]):
-            raise
+        "data": without_secrets(event.payload),
+    }
 
 
 async def write_log_entries(services: Any, events: list[OutboxEvent]) -> None:
-    await mongo.run_sync(_insert_all, [log_entry_of(event) for event in events])
+    await mongo.run_sync(insert_once, [log_entry_of(event) for event in events])
 
 
 async def refresh_catalogue(services: Any, events: list[OutboxEvent]) -> None:
