@@ -6,6 +6,7 @@ import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
@@ -27,6 +28,7 @@ from graph.schema import build_schema
 from graph.services import Services
 from graph.settings import Settings, get_settings
 from models.ids import new_id
+from models.store.db import Database
 from resolvers.sync.worker import Worker
 
 log = logging.getLogger("astro")
@@ -55,6 +57,11 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
+# The in-process worker's own PostgreSQL connections: under load the requests keep the app's pool busy, and the
+# relay's rounds would queue behind them for a connection at every step.
+WORKER_POOL_SIZE = 3
+
+
 def build_worker(services: Services, settings: Settings) -> Worker:
     return Worker(services, poll_seconds=settings.worker_poll_seconds, standby_seconds=settings.worker_standby_seconds)
 
@@ -66,7 +73,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         services = Services.build(settings)
         app.state.services = services
-        worker = build_worker(services, settings) if settings.run_worker else None
+        worker = None
+        if settings.run_worker:
+            own = Database(settings.database_url or "", tags=services.tags, pool_size=WORKER_POOL_SIZE)
+            worker = build_worker(replace(services, db=own), settings)
         app.state.worker = worker
         try:
             if worker:
@@ -75,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             if worker:
                 await worker.stop()
+                await worker.services.db.dispose()
             await services.close()
 
     schema = build_schema(production=settings.is_production, limits=Limits.from_settings(settings))
