@@ -73,7 +73,7 @@ WITH launch AS (
     INSERT INTO outbox_events (id, event_type, aggregate_type, aggregate_id, payload, origin_operation,
                                origin_user, origin_request_id, created_at)
     SELECT :event_id, :event_type, :aggregate_type, booking.id, CAST(:payload AS jsonb), :operation, :actor,
-           :request_id, :now FROM booking
+           :request_id, now() FROM booking  -- when it was recorded (the commit), not when the request began
 )
 SELECT id FROM booking
 """)
