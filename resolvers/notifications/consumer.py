@@ -14,13 +14,16 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col
 
 from auth.services import AuthServices
+from models.accounts.users import find_user
 from models.base import utcnow
 from models.ids import new_id
 from models.notifications.tables import Notification, NotificationStatus
 from models.notifications.templates import EVENTS, render
 from models.store.db import Database, SqlUnitOfWork
+from models.store.mongo import run_sync
 from models.sync.events import Event
 from models.sync.outbox import OutboxEvent
+from resolvers.accounts.recovery import INVITATION_TTL_SECONDS, RESET_TTL_SECONDS, password_link
 from resolvers.accounts.users import confirmation_link
 from resolvers.notifications import recipients as who
 from resolvers.notifications.templates import template_for
@@ -45,6 +48,9 @@ AUDIENCES: dict[str, Finder] = {
     Event.INVOICE_OVERDUE: who.for_invoice,
     Event.SYNC_FAILED: who.for_sync_failure,
     Event.ACCOUNT_REGISTERED: who.for_new_account,
+    Event.PASSWORD_RESET_REQUESTED: who.for_account_holder,
+    Event.PASSWORD_CHANGED: who.for_account_holder,
+    Event.EMPLOYEE_INVITED: who.for_account_holder,
 }
 
 
@@ -66,6 +72,7 @@ async def notify(services: NotifyServices, event: OutboxEvent, *, now: datetime 
             values = audience.values | {"recipient_name": person.name}
             if event.event_type == Event.ACCOUNT_REGISTERED:
                 values["confirmation_link"] = confirmation_link(services.auth, person.user_id, person.address)
+            values |= await _password_link(services.auth, event, person)
             text = render(template, event.event_type, values)
             rows.append(_row(event, person, text.subject, text.body, now))
         statement = (
@@ -74,6 +81,21 @@ async def notify(services: NotifyServices, event: OutboxEvent, *, now: datetime 
         created = len((await uow.session.execute(statement.returning(col(Notification.id)))).all())
         await uow.commit()
     return created
+
+
+async def _password_link(kit: AuthServices, event: OutboxEvent, person: who.Recipient) -> dict[str, object]:
+    """The link of a reset or an invitation, minted now from the account's current password hash, valid
+    from the moment of the request (the event's): the token is never stored anywhere but in the email."""
+    if event.event_type not in (Event.PASSWORD_RESET_REQUESTED, Event.EMPLOYEE_INVITED):
+        return {}
+    user = await run_sync(find_user, person.user_id)
+    if user is None:
+        return {}
+    if event.event_type == Event.PASSWORD_RESET_REQUESTED:
+        link = password_link(kit, user, issued_at=event.created_at, ttl_seconds=RESET_TTL_SECONDS)
+        return {"reset_link": link, "valid_minutes": RESET_TTL_SECONDS // 60}
+    link = password_link(kit, user, issued_at=event.created_at, ttl_seconds=INVITATION_TTL_SECONDS)
+    return {"invitation_link": link, "valid_hours": INVITATION_TTL_SECONDS // 3600}
 
 
 def _row(event: OutboxEvent, person: who.Recipient, subject: str, body: str, now: datetime) -> dict[str, object]:
