@@ -118,7 +118,7 @@ async def reset_password(call: RequestBundle, *, token: str, new_password: str, 
     except Exception:
         log.warning("login throttle not cleared after a password reset", exc_info=True)
     log.info("password reset user=%s sessions_ended=%d", user.id, ended)
-    return user
+    return await run_sync(find_user, user.id) or user
 
 
 async def end_all_sessions(kit: AuthServices, user_id: str) -> int:
