@@ -108,12 +108,12 @@ def token_of(path: str) -> str:
 
 
 async def postgres_holding(database_url: str, value: str) -> list[str]:
-    """`table.column` of every text, varchar and json column of every table holding `value` (ignoring case)."""
+    """`table.column` of every text, varchar, json and date column of every table holding `value` (ignoring case)."""
     conn = await asyncpg.connect(admin_dsn(database_url))
     try:
         columns = await conn.fetch(
             "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
-            "AND data_type IN ('text', 'character varying', 'character', 'json', 'jsonb', 'ARRAY')"
+            "AND data_type IN ('text', 'character varying', 'character', 'json', 'jsonb', 'ARRAY', 'date')"
         )
         found = []
         for row in columns:
