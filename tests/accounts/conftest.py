@@ -13,5 +13,6 @@ def notifications_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixt
     return caplog
 
 
-# The real SMTP peer and the mailer aimed at it, as the notification tests have them.
+# The real SMTP peer and the mailer aimed at it, as the notification tests have them; the browser.
+from tests.edge.test_graphiql_browser import browser  # noqa: E402, F401 - the system chromium, driven
 from tests.notifications.conftest import mailer, smtp  # noqa: E402, F401
