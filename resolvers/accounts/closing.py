@@ -247,6 +247,7 @@ def _anonymise_log(footprint: Footprint, anonymous: str) -> int:
             {"actor": actor},
             *({"message": pattern} for pattern in literal),
             *({"data.email": pattern} for pattern in literal),
+            *({"data.text": pattern} for pattern in literal),  # an IT user search for the person
         ]
     }
     changed = 0

@@ -15,7 +15,7 @@ from tests.support.accounts import LOGIN, ME
 from tests.support.builders import TEST_PASSWORD, fetch, make_user
 from tests.support.graphql import GraphQLClient, error_codes
 from tests.support.journeys import TRAVELER_PROFILE, agency, book, ok, schedule
-from tests.support.lifecycle import CLOSE, EXPORT, mongo_holding, postgres_holding
+from tests.support.lifecycle import CLOSE, EXPORT, USERS, mongo_holding, postgres_holding
 from tests.support.notifications import deliver
 from tests.support.outbox import outbox
 from tests.support.smtp import SmtpPeer
@@ -66,6 +66,8 @@ async def _traveler_with_history(services: Any, gql: GraphQLClient) -> tuple[str
     booked = await book(gql, _Who(token, user_id), launch_id, passengers=PASSENGERS)
     assert booked["__typename"] == "BookSeatsSuccess", booked
     await gql(LOGIN, {"email": email, "password": "Wrong-Password-000"})  # a login_failed entry naming the email
+    _, it_token = await make_user(services, "it")
+    ok(await gql(USERS, {"filter": {"text": email}, "first": 5}, token=it_token))  # IT looked the person up
     for event in ("account_registered", "booking_confirmed"):
         await deliver(services, event)
     for event in await outbox(services):
