@@ -226,3 +226,16 @@ async def test_every_it_action_is_logged_with_its_origin(services: Any, gql: Gra
         assert logged[action].actor == f"it:{it.id}", action
         assert logged[action].request_id, action
         assert operation in logged[action].message, (action, logged[action].message)
+
+
+async def test_a_disabled_users_token_is_refused_by_the_same_instance_whatever_the_cache(
+    services: Any, gql: GraphQLClient
+):
+    _, it_token = await make_user(services, "it")
+    user, token = await make_user(services, "agency")  # a token outside any session: only the user key stops it
+    assert (await gql(ME, token=token))["data"]["me"]["id"] == user.id
+    assert "errors" not in await gql(DISABLE, {"id": user.id}, token=it_token)
+    assert error_codes(await gql(ME, token=token)) == ["UNAUTHENTICATED"]
+    assert f"revoked-user:{user.id}" in services.authenticator.revocation_keys(
+        services.tokens.principal(services.tokens.verify(token))
+    )
