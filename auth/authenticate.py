@@ -6,7 +6,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from auth.principal import Principal
+from auth.principal import Principal, Role
 from auth.revocation import RevocationList
 from auth.tokens import InvalidToken, TokenService
 
@@ -37,7 +37,7 @@ class Authenticator:
     async def authenticate(self, authorization: str | None) -> Authentication:
         outcome = self.verify(authorization)
         principal = outcome.principal
-        if principal and principal.token_id and await self._revoked(principal.token_id, principal.session_id):
+        if principal and principal.token_id and await self._revoked(principal):
             return REVOKED
         return outcome
 
@@ -65,12 +65,18 @@ class Authenticator:
         """The cache keys whose presence revokes the principal's token (empty: nothing to check)."""
         if not principal.token_id:
             return []
-        return self.revocations.keys(principal.token_id, principal.session_id)
+        return self.revocations.keys(principal.token_id, principal.session_id, _user_of(principal))
 
-    async def _revoked(self, token_id: str, session_id: str | None) -> bool:
+    async def _revoked(self, principal: Principal) -> bool:
         # Fail closed: if the revocation list cannot be read, a revoked token must not slip through.
+        assert principal.token_id is not None
         try:
-            return await self.revocations.is_revoked(token_id, session_id)
+            return await self.revocations.is_revoked(principal.token_id, principal.session_id, _user_of(principal))
         except Exception:
             log.exception("revocation list unavailable; refusing token")
             return True
+
+
+def _user_of(principal: Principal) -> str | None:
+    """The account whose revocation (a disabled account) kills the token; partner clients have none."""
+    return None if principal.role == Role.CLIENT else principal.id

@@ -146,3 +146,25 @@ def may_read_notification(principal: Principal, recipient_id: str) -> bool:
 def may_operate_system(principal: Principal | None) -> bool:
     """System logs, synchronisation runs and system health: `it` employees only."""
     return principal is not None and principal.role == Role.IT
+
+
+def may_administer_users(principal: Principal | None) -> bool:
+    """Listing accounts, creating employees, disabling, enabling, re-sending emails: `it` employees only."""
+    return principal is not None and principal.role == Role.IT
+
+
+def may_close_own_account(principal: Principal | None) -> bool:
+    """Closing one's own account (and exporting one's data): travelers and agencies, who registered
+    themselves. Employees' accounts belong to the company: IT disables them."""
+    return principal is not None and principal.role in (Role.TRAVELER, Role.AGENCY)
+
+
+def may_export_own_data(principal: Principal | None) -> bool:
+    """Everything the platform holds about a person: any signed-in user, about themself (not partner clients)."""
+    return principal is not None and principal.role != Role.CLIENT
+
+
+def may_change_account(actor_id: str, target_id: str, *, disabling_or_demoting: bool) -> bool:
+    """An `it` user may not disable or demote themself: another `it` user must (so nobody locks the door
+    from the inside by mistake)."""
+    return not (disabling_or_demoting and actor_id == target_id)

@@ -102,3 +102,25 @@ class _Keys:
         self.failures = f"login:failures:{digest}"
         self.gate = f"login:gate:{digest}"
         self.hourly = f"login:hourly:{digest}:{hour}"
+
+
+class RequestQuota:
+    """At most `limit` requests per key per fixed window of `window` seconds, in the shared cache: the
+    password-reset requests of one account (keyed by a hash of the email, known or not, so the quota
+    reveals nothing) and of one client address. Over the limit raises Throttled until the window ends."""
+
+    def __init__(
+        self, cache: BaseCache, *, name: str, limit: int, window: int, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._cache, self.name, self.limit, self.window, self._clock = cache, name, limit, max(1, window), clock
+
+    async def admit(self, key: str) -> None:
+        now = self._clock()
+        index = int(now // self.window)
+        digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+        counter = f"quota:{self.name}:{digest}:{index}"
+        count = int(await self._cache.increment(counter))
+        if count == 1:
+            await self._cache.expire(counter, self.window + 1)
+        if count > self.limit:
+            raise Throttled(max(1, math.ceil((index + 1) * self.window - now)))

@@ -91,11 +91,18 @@ class TokenService:
         return decoded.claims
 
     def issue_purpose(
-        self, subject: str, purpose: str, *, ttl_seconds: int, extra: Mapping[str, Any] | None = None
+        self,
+        subject: str,
+        purpose: str,
+        *,
+        ttl_seconds: int,
+        extra: Mapping[str, Any] | None = None,
+        now: float | None = None,
     ) -> str:
         """A single-purpose token (e.g. email confirmation). Its audience and `typ` differ from access
-        tokens', and it has no `role`, so it can never pass as an access token, nor one as it."""
-        now = int(time.time())
+        tokens', and it has no `role`, so it can never pass as an access token, nor one as it. `now`: the
+        moment it is issued at (default: the clock)."""
+        now = int(time.time() if now is None else now)
         claims = {
             "sub": subject,
             "iss": self.issuer,
@@ -108,12 +115,14 @@ class TokenService:
         header = {"alg": ALGORITHM, "kid": self._active.kid, "typ": f"{purpose}+jwt"}
         return jwt.encode(header, claims, self._active, algorithms=[ALGORITHM])
 
-    def verify_purpose(self, token: str, purpose: str) -> dict[str, Any]:
+    def verify_purpose(self, token: str, purpose: str, *, now: float | None = None) -> dict[str, Any]:
+        """The claims of a valid `purpose` token, its expiry judged at `now` (default: the clock)."""
         options: dict[str, Any] = {name: {"essential": True} for name in PURPOSE_CLAIMS}
         options["iss"]["value"], options["aud"]["value"] = self.issuer, self._purpose_audience(purpose)
+        moment = None if now is None else int(now)
         try:
             decoded = jwt.decode(token, self._select_key, algorithms=[ALGORITHM])
-            JWTClaimsRegistry(leeway=5, **options).validate(decoded.claims)
+            JWTClaimsRegistry(now=moment, leeway=5, **options).validate(decoded.claims)
         except (JoseError, ValueError, TypeError) as exc:
             raise _refused(exc) from exc
         if decoded.header.get("typ") != f"{purpose}+jwt":

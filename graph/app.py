@@ -13,6 +13,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graph.accounts.confirm_page import confirm_page
+from graph.accounts.reset_page import reset_page
 from graph.edge.authentication import AuthenticationMiddleware
 from graph.edge.errors import unhandled
 from graph.edge.graphiql import graphiql_asset
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/confirm", confirm_page, methods=["GET"]),
+            Route("/reset-password", reset_page, methods=["GET"]),
             *reports.routes(),
             *finance_http.routes(),
             *log_export.routes(),

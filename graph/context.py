@@ -43,6 +43,12 @@ class Context:
         """The same caller with new DataLoaders: a long-lived websocket context must not serve stale rows."""
         return dataclasses.replace(self)
 
+    @property
+    def client_address(self) -> str | None:
+        """The caller's network address (the per-address throttles key on it)."""
+        client = self.request.client if self.request is not None else None
+        return client.host if client else None
+
     def require_principal(self) -> Principal:
         if self.principal is None:
             raise Unauthenticated(self.auth_error or "Authentication required")

@@ -11,7 +11,7 @@ from auth.authenticate import Authenticator
 from auth.principal import Principal
 from auth.revocation import RevocationList
 from auth.services import AuthServices
-from auth.throttle import LoginThrottle
+from auth.throttle import LoginThrottle, RequestQuota
 from auth.tokens import TokenService
 from graph.edge.apq import PersistedQueryStore
 from graph.edge.documents import TrustedDocuments
@@ -80,6 +80,8 @@ class Services:
                 refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
                 public_url=settings.public_url,
                 log_links=not settings.is_production,
+                reset_per_account=RequestQuota(cache, name="reset-account", limit=3, window=3600),
+                reset_per_address=RequestQuota(cache, name="reset-address", limit=20, window=3600),
             ),
             payments=SimulatedGateway(latency_seconds=settings.simulated_gateway_latency_ms / 1000),
             tags=tags,

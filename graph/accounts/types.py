@@ -7,9 +7,11 @@ from enum import Enum
 
 import strawberry
 from strawberry.dataloader import DataLoader
+from strawberry.relay import PageInfo
 from strawberry.types import Info
 
 from models.accounts.users import User as UserRecord
+from models.accounts.users import UserFilter as UserFilterRow
 from models.errors import DomainError
 from resolvers.accounts.sessions import SessionTokens
 
@@ -26,6 +28,19 @@ class UserRole(Enum):
 class RegistrationRole(Enum):
     TRAVELER = "traveler"
     AGENCY = "agency"
+
+
+@strawberry.enum(description="The employee roles, created and managed by IT.")
+class EmployeeRole(Enum):
+    FINANCIAL = "financial"
+    IT = "it"
+
+
+@strawberry.enum(description="Whether an account may sign in.")
+class UserStatus(Enum):
+    ACTIVE = "active"
+    DISABLED = "disabled"  # by IT; may be enabled again
+    CLOSED = "closed"  # by its owner; personal data anonymised, final
 
 
 def users(info: Info) -> DataLoader[str, UserRecord | DomainError]:
@@ -50,6 +65,9 @@ class User:
     email: str = strawberry.field(description="Login email, lower-cased.")
     role: UserRole = strawberry.field(description="The account's role.")
     email_confirmed: bool = strawberry.field(description="Whether the email address was confirmed.")
+    status: UserStatus = strawberry.field(
+        description="ACTIVE; DISABLED by IT (no sign-in, every token refused); CLOSED by its owner (anonymised)."
+    )
     created_at: datetime = strawberry.field(description="When the account was created (UTC).")
 
     @classmethod
@@ -60,6 +78,7 @@ class User:
             email=record.email,
             role=UserRole(record.role),
             email_confirmed=bool(record.email_confirmed),
+            status=UserStatus(record.status or "active"),
             created_at=record.created_at,
         )
 
@@ -84,3 +103,33 @@ class AuthPayload:
             expires_in=tokens.expires_in,
             user=User.from_record(tokens.user),
         )
+
+
+@strawberry.input(description="Conditions of IT's user search; every given one must hold.")
+class UserFilter:
+    text: str | None = strawberry.field(
+        default=None, description="Found in the email or the name, literally and ignoring case."
+    )
+    roles: list[UserRole] | None = strawberry.field(default=None, description="Any of these roles.")
+    status: UserStatus | None = strawberry.field(default=None, description="Only accounts in this status.")
+    confirmed: bool | None = strawberry.field(default=None, description="Email confirmed (true) or not (false).")
+
+    def to_model(self) -> UserFilterRow:
+        return UserFilterRow(
+            text=self.text,
+            roles=tuple(role.value for role in self.roles or ()),
+            status=self.status.value if self.status else None,
+            confirmed=self.confirmed,
+        )
+
+
+@strawberry.type(description="An edge of the user list.")
+class UserEdge:
+    cursor: str = strawberry.field(description="Pass as `after` to continue after this account.")
+    node: User = strawberry.field(description="The account.")
+
+
+@strawberry.type(description="A page of accounts, oldest first.")
+class UserConnection:
+    edges: list[UserEdge] = strawberry.field(description="The accounts of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page sits.")

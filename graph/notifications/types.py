@@ -8,6 +8,7 @@ import strawberry
 
 from models.notifications import tables as rows
 from models.notifications.templates import NotificationEvent as Events
+from models.notifications.templates import withhold_links
 from resolvers.notifications.inbox import NotificationPage as PageRow
 from resolvers.notifications.queue import QueueDashboard as DashboardRow
 from resolvers.notifications.queue import QueueSort as Sort
@@ -34,7 +35,10 @@ class Notification:
     channel: str = strawberry.field(description="How it is delivered: email.")
     to_address: str = strawberry.field(description="The email address it goes to.")
     subject: str = strawberry.field(description="Subject line.")
-    body: str = strawberry.field(description="Plain-text body.")
+    body: str = strawberry.field(
+        description="Plain-text body. The token of an account-service email's link is withheld here: only the "
+        "email carries it."
+    )
     status: NotificationStatus = strawberry.field(description="pending, sent or failed.")
     attempts: int = strawberry.field(description="Delivery attempts so far.")
     next_attempt_at: datetime = strawberry.field(description="When a pending notification is tried next (UTC).")
@@ -54,7 +58,7 @@ class Notification:
             channel=row.channel,
             to_address=row.to_address,
             subject=row.subject,
-            body=row.body,
+            body=withhold_links(row.event, row.body),
             status=rows.NotificationStatus(row.status),
             attempts=row.attempts,
             next_attempt_at=row.next_attempt_at,

@@ -7,7 +7,10 @@ is synchronous mongoengine: call it through `models.store.mongo.run_sync`.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from mongoengine import BooleanField, DateTimeField, Document, NotUniqueError, StringField
 from pymongo.errors import DuplicateKeyError
@@ -17,6 +20,9 @@ from models.ids import new_id
 
 ROLES = ("traveler", "agency", "financial", "it")
 SELF_REGISTERED_ROLES = ("traveler", "agency")
+EMPLOYEE_ROLES = ("financial", "it")
+ACTIVE, DISABLED, CLOSED = "active", "disabled", "closed"
+STATUSES = (ACTIVE, DISABLED, CLOSED)
 
 
 class EmailTaken(Exception):
@@ -24,7 +30,7 @@ class EmailTaken(Exception):
 
 
 class User(Document):
-    meta = {"collection": "users", "indexes": [{"fields": ["email"], "unique": True}, "role"]}
+    meta = {"collection": "users", "indexes": [{"fields": ["email"], "unique": True}, "role", "status"]}
 
     id = StringField(primary_key=True, default=new_id)
     email = StringField(required=True, max_length=320)
@@ -35,6 +41,14 @@ class User(Document):
     confirmed_at = DateTimeField()
     password_changed_at = DateTimeField()
     created_at = DateTimeField(required=True, default=utcnow)
+    # active; disabled by IT (may be enabled again); closed by its owner (personal data anonymised, final).
+    # Accounts written before the field existed read as active.
+    status = StringField(choices=STATUSES, default=ACTIVE)
+    status_changed_at = DateTimeField()
+
+    @property
+    def is_active(self) -> bool:
+        return (self.status or ACTIVE) == ACTIVE
 
 
 def normalize_email(email: str) -> str:
@@ -122,4 +136,92 @@ def revoke_other_families(user_id: str, keep_family_id: str | None) -> list[str]
 
 
 def find_users_by_role(role: str) -> list[User]:
-    return list(User.objects(role=role))
+    """The role's accounts that may still be reached (disabled and closed ones are left out)."""
+    return list(User.objects(role=role, status__nin=[DISABLED, CLOSED]))
+
+
+def replace_password_hash(user_id: str, expected_hash: str, password_hash: str) -> bool:
+    """Compare-and-set: replace the hash only if it is still `expected_hash` (a reset link is used once:
+    of two concurrent uses of one link, one wins); the address counts as confirmed (the link proved it)."""
+    now = utcnow()
+    changed = User.objects(id=user_id, password_hash=expected_hash, status__nin=[DISABLED, CLOSED]).update_one(
+        set__password_hash=password_hash, set__password_changed_at=now, set__email_confirmed=True
+    )
+    if changed:
+        User.objects(id=user_id, confirmed_at=None).update_one(set__confirmed_at=now)
+    return bool(changed)
+
+
+def revoke_all_families(user_id: str) -> list[str]:
+    """Revoke every session of the user; return the revoked family ids."""
+    return revoke_other_families(user_id, None)
+
+
+def set_status(user_id: str, status: str, *, unless: str | None = None) -> User | None:
+    """Move the account to `status` (not from `unless`); the account after the change, None when unknown."""
+    query = User.objects(id=user_id, status__ne=unless) if unless else User.objects(id=user_id)
+    query.update_one(set__status=status, set__status_changed_at=utcnow())
+    return find_user(user_id)
+
+
+def set_role(user_id: str, role: str) -> User | None:
+    User.objects(id=user_id).update_one(set__role=role)
+    return find_user(user_id)
+
+
+def count_enabled(role: str, *, excluding: str | None = None) -> int:
+    query = User.objects(role=role, status__nin=[DISABLED, CLOSED])
+    return int(query.filter(id__ne=excluding).count() if excluding else query.count())
+
+
+def anonymise_user(user_id: str, *, name: str, email: str, password_hash: str) -> None:
+    """A closed account: personal values replaced, no way to sign in (the hash is of a discarded secret)."""
+    User.objects(id=user_id).update_one(
+        set__name=name,
+        set__email=email,
+        set__password_hash=password_hash,
+        set__status=CLOSED,
+        set__status_changed_at=utcnow(),
+    )
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    """IT's search of the accounts; every given criterion must hold. `text` is found literally (ignoring
+    case) in the email or the name, never as a regular expression."""
+
+    text: str | None = None
+    roles: tuple[str, ...] = ()
+    status: str | None = None
+    confirmed: bool | None = None
+
+    def query(self) -> dict[str, Any]:
+        clauses: list[dict[str, Any]] = []
+        if self.text:
+            literal = {"$regex": re.escape(self.text.strip()), "$options": "i"}
+            clauses.append({"$or": [{"email": literal}, {"name": literal}]})
+        if self.roles:
+            clauses.append({"role": {"$in": list(self.roles)}})
+        if self.status == ACTIVE:
+            clauses.append({"status": {"$nin": [DISABLED, CLOSED]}})  # accounts older than the field count
+        elif self.status:
+            clauses.append({"status": self.status})
+        if self.confirmed is not None:
+            clauses.append({"email_confirmed": True} if self.confirmed else {"email_confirmed": {"$ne": True}})
+        return {"$and": clauses} if clauses else {}
+
+
+@dataclass(frozen=True)
+class UserPage:
+    users: list[User]
+    has_next: bool
+
+
+def search_users(user_filter: UserFilter, *, first: int, after: str | None) -> UserPage:
+    """Oldest first by id (ids are time-ordered); keyset paging: the cursor is the last id seen."""
+    query = user_filter.query()
+    if after is not None:
+        position = {"_id": {"$gt": after}}
+        query = {"$and": [query, position]} if query else position
+    found = list(User.objects(__raw__=query).order_by("id").limit(first + 1))
+    return UserPage(found[:first], len(found) > first)

@@ -1,5 +1,5 @@
-"""The twelve notification events, the placeholders each offers, their default templates, validation and
-rendering.
+"""The notification events (the twelve domain events and three account-service emails), the placeholders
+each offers, their default templates, validation and rendering.
 
 Rendering is one pass of a whitelist substitution: only `{name}` where `name` is a placeholder the event
 offers is replaced, values are inserted as plain text and never scanned again, so a traveler named
@@ -36,12 +36,26 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     Event.INVOICE_ISSUED: _INVOICE,
     Event.INVOICE_OVERDUE: _INVOICE,
     Event.SYNC_FAILED: ("recipient_name", "job", "error"),
+    # Account-service mail: sent to the account's own login address whatever else is configured; IT may
+    # reword them but never drop the link (REQUIRED below).
+    Event.PASSWORD_RESET_REQUESTED: ("recipient_name", "email", "reset_link", "valid_minutes"),
+    Event.PASSWORD_CHANGED: ("recipient_name", "email", "changed_at"),
+    Event.EMPLOYEE_INVITED: ("recipient_name", "email", "role", "invitation_link", "valid_hours"),
 }
 EVENTS = tuple(PLACEHOLDERS)
+ACCOUNT_SERVICE_EVENTS = frozenset(
+    {Event.PASSWORD_RESET_REQUESTED, Event.PASSWORD_CHANGED, Event.EMPLOYEE_INVITED, Event.ACCOUNT_REGISTERED}
+)
+# Placeholders a template of the event must keep: without them the email is useless.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    Event.ACCOUNT_REGISTERED: ("confirmation_link",),
+    Event.PASSWORD_RESET_REQUESTED: ("reset_link",),
+    Event.EMPLOYEE_INVITED: ("invitation_link",),
+}
 
 
 class NotificationEvent(StrEnum):
-    """The twelve events that notify people (DOMAIN.md section 4)."""
+    """The events that notify people: DOMAIN.md section 4's twelve, and the account-service emails."""
 
     ACCOUNT_REGISTERED = Event.ACCOUNT_REGISTERED.value
     LAUNCH_SCHEDULED = Event.LAUNCH_SCHEDULED.value
@@ -55,6 +69,9 @@ class NotificationEvent(StrEnum):
     INVOICE_ISSUED = Event.INVOICE_ISSUED.value
     INVOICE_OVERDUE = Event.INVOICE_OVERDUE.value
     SYNC_FAILED = Event.SYNC_FAILED.value
+    PASSWORD_RESET_REQUESTED = Event.PASSWORD_RESET_REQUESTED.value
+    PASSWORD_CHANGED = Event.PASSWORD_CHANGED.value
+    EMPLOYEE_INVITED = Event.EMPLOYEE_INVITED.value
 
 
 @dataclass(frozen=True)
@@ -117,6 +134,23 @@ DEFAULTS: dict[str, Template] = {
     Event.SYNC_FAILED: Template(
         "Synchronisation failed: {job}", "Hello {recipient_name},\n\nsync job {job} failed:\n{error}" + _SIGN
     ),
+    Event.PASSWORD_RESET_REQUESTED: Template(
+        "Reset your AstroBookings password",
+        "Hello {recipient_name},\n\nsomeone asked to reset the password of the account {email}. To choose a new "
+        "password, open this link:\n\n{reset_link}\n\nThe link works once and for {valid_minutes} minutes. "
+        "If you did not ask for it, ignore this email: your password stays as it is." + _SIGN,
+    ),
+    Event.PASSWORD_CHANGED: Template(
+        "Your AstroBookings password was changed",
+        "Hello {recipient_name},\n\nthe password of the account {email} was changed at {changed_at} and every "
+        "session was signed out. If it was not you, ask for a password reset at once and tell us." + _SIGN,
+    ),
+    Event.EMPLOYEE_INVITED: Template(
+        "Your AstroBookings employee account",
+        "Hello {recipient_name},\n\nan AstroBookings {role} account was created for {email}. Choose your "
+        "password by opening this link:\n\n{invitation_link}\n\nThe link works once and for {valid_hours} "
+        'hours; after that, use "Forgot your password" with this address.' + _SIGN,
+    ),
 }
 
 
@@ -136,9 +170,13 @@ def validate(event: str, subject: str, body: str) -> Template:
         raise InvalidTemplate(f"Subject is at most {MAX_SUBJECT} characters, body {MAX_BODY}", field="template")
     if "\r" in subject or "\n" in subject:
         raise InvalidTemplate("The subject is one line", field="subject")
-    unknown = sorted({name for name in _names(subject) + _names(body) if name not in allowed})
+    names = _names(subject) + _names(body)
+    unknown = sorted({name for name in names if name not in allowed})
     if unknown:
         raise UnknownPlaceholder(event, unknown, list(allowed))
+    missing = [name for name in REQUIRED.get(event, ()) if name not in _names(body)]
+    if missing:
+        raise InvalidTemplate(f"The body must keep {{{missing[0]}}}: without it the email is useless", field="body")
     return Template(subject, body)
 
 
@@ -177,3 +215,14 @@ def render(template: Template, event: str, values: Mapping[str, object]) -> Temp
     text_values = {name: str(values.get(name, "")) for name in allowed}
     subject = substitute(template.subject, {name: one_line(value) for name, value in text_values.items()})
     return Template(one_line(subject)[:1000], substitute(template.body, text_values))
+
+
+LINK_TOKEN = re.compile(r"([?&]token=)[A-Za-z0-9._~%-]+")
+
+
+def withhold_links(event: str, body: str) -> str:
+    """The body of an account-service email as the queue and the inbox show it: the token of its link
+    withheld. Only the email itself carries it, so no one (IT included) can use another person's link."""
+    if event not in ACCOUNT_SERVICE_EVENTS:
+        return body
+    return LINK_TOKEN.sub(r"\1[withheld]", body)

@@ -54,6 +54,14 @@ class Event(StrEnum):
     NOTIFICATION_RETRIED = "notification_retried"
     NOTIFICATION_DELETED = "notification_deleted"
     NOTIFICATION_TEMPLATE_UPDATED = "notification_template_updated"
+    # Account lifecycle: password resets, IT's user administration, closing an account
+    PASSWORD_RESET_REQUESTED = "password_reset_requested"  # noqa: S105 - an event name
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an event name
+    EMPLOYEE_INVITED = "employee_invited"
+    USER_DISABLED = "user_disabled"
+    USER_ENABLED = "user_enabled"
+    USER_ROLE_CHANGED = "user_role_changed"
+    ACCOUNT_CLOSED = "account_closed"
 
     @classmethod
     def launch_moved_to(cls, status: str) -> Event:

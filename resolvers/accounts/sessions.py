@@ -18,7 +18,7 @@ from auth.passwords import verify_password
 from auth.services import AuthServices
 from auth.throttle import Throttled
 from auth.tokens import TokenService
-from models.accounts.errors import InvalidCredentials, LoginUnavailable, TooManyAttempts
+from models.accounts.errors import AccountDisabled, InvalidCredentials, LoginUnavailable, TooManyAttempts
 from models.accounts.users import (
     User,
     claim_refresh_token,
@@ -75,6 +75,8 @@ async def check_password(kit: AuthServices, *, email: str, password: str) -> Use
     if not await verify_password(user.password_hash if user else None, password) or user is None:
         raise InvalidCredentials("Invalid email or password")
     await kit.throttle.succeeded(account)
+    if not user.is_active:  # told only to someone who knows the password
+        raise AccountDisabled("This account is disabled; contact AstroBookings support")
     return user
 
 
@@ -93,9 +95,11 @@ async def login(call: RequestBundle, *, email: str, password: str) -> SessionTok
     """Raises InvalidCredentials, TooManyAttempts or LoginUnavailable."""
     try:
         user = await check_password(call.auth, email=email, password=password)
-    except (InvalidCredentials, TooManyAttempts) as refused:
+    except (InvalidCredentials, TooManyAttempts, AccountDisabled) as refused:
         # The email is logged (IT investigates attacks on an account), the password never.
-        action = "login_failed" if isinstance(refused, InvalidCredentials) else "login_throttled"
+        action = {InvalidCredentials: "login_failed", TooManyAttempts: "login_throttled"}.get(
+            type(refused), "login_disabled"
+        )
         account = normalize_email(email)[:320]
         await record(
             "warning", action, f"{action} for {account}", request_id=call.origin.request_id, data={"email": account}
@@ -114,7 +118,7 @@ async def refresh_session(call: RequestBundle, *, refresh_token: str) -> Session
         await _refuse_unclaimable(call, digest)
         raise Unauthenticated("Invalid refresh token")
     user = await run_sync(find_user, claimed.user_id)
-    if user is None or _as_utc(claimed.expires_at) <= utcnow():
+    if user is None or not user.is_active or _as_utc(claimed.expires_at) <= utcnow():
         raise Unauthenticated("Invalid refresh token")
     return await issue_session(kit, user, claimed.family_id)
 

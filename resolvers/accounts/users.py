@@ -85,21 +85,21 @@ async def register(call: RequestBundle, *, name: str, email: str, password: str,
         name=name, email=email, password=password, role=role, confirmed=False, roles=SELF_REGISTERED_ROLES
     )
     log.info("registered user=%s role=%s", user.id, user.role)
-    await _announce_account(call, user)
+    await announce_account(call, user)
     return user
 
 
 async def request_confirmation_email(call: RequestBundle) -> bool:
     """Send the caller's confirmation email again (False: the address is already confirmed). The way back
     when the first one never came, including a registration whose outbox row could not be written."""
-    user = await _load_self(call.caller)
+    user = await load_self(call.caller)
     if user.email_confirmed:
         return False
-    await _announce_account(call, user)
+    await announce_account(call, user)
     return True
 
 
-async def _announce_account(call: RequestBundle, user: User) -> None:
+async def announce_account(call: RequestBundle, user: User) -> None:
     """`account_registered` in the outbox: its notifications consumer emails the confirmation link.
 
     The account lives in MongoDB and the outbox in PostgreSQL, so the two writes cannot share a transaction:
@@ -142,8 +142,8 @@ async def change_password(call: RequestBundle, *, current_password: str, new_pas
     """Replace the caller's password; every other session is ended. Returns how many were ended.
     Raises InvalidCredentials (wrong current password, throttled like login) or WeakPassword."""
     principal, kit = call.caller, call.auth
-    user = await _load_self(principal)
-    await _verify_current(kit, user, current_password)
+    user = await load_self(principal)
+    await verify_current(kit, user, current_password)
     problem = password_problem(new_password)
     if problem:
         raise WeakPassword(problem)
@@ -151,11 +151,15 @@ async def change_password(call: RequestBundle, *, current_password: str, new_pas
     families = await run_sync(revoke_other_families, user.id, principal.session_id)
     for family_id in families:
         await kit.revocations.revoke_session(family_id, kit.tokens.ttl_seconds)
+    async with call.unit_of_work() as uow:  # the "your password was changed" notice
+        payload = {"user_id": user.id, "via": "change", "sessions_ended": len(families)}
+        record_event(uow.session, call.origin, Event.PASSWORD_CHANGED, (Aggregate.USER, user.id), payload)
+        await uow.commit()
     log.info("password changed user=%s sessions_ended=%d", user.id, len(families))
     return len(families)
 
 
-async def _verify_current(kit: AuthServices, user: User, password: str) -> None:
+async def verify_current(kit: AuthServices, user: User, password: str) -> None:
     # Throttled like login: a stolen access token must not become a password-guessing oracle.
     await admit(kit, user.email)
     if not await verify_password(user.password_hash, password):
@@ -163,7 +167,7 @@ async def _verify_current(kit: AuthServices, user: User, password: str) -> None:
     await kit.throttle.succeeded(user.email)
 
 
-async def _load_self(principal: Principal) -> User:
+async def load_self(principal: Principal) -> User:
     user = await run_sync(find_user, principal.id)
     if user is None:
         raise Unauthenticated("The account no longer exists")

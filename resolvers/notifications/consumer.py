@@ -13,12 +13,15 @@ from datetime import datetime
 from typing import Protocol
 
 from auth.services import AuthServices
+from models.accounts.users import find_user
 from models.base import utcnow
 from models.notifications.tables import NewNotification, queue_notifications
 from models.notifications.templates import EVENTS, Template, render
 from models.store.db import Database, SqlUnitOfWork
+from models.store.mongo import run_sync
 from models.sync.events import Event
 from models.sync.outbox import OutboxEvent
+from resolvers.accounts.recovery import INVITATION_TTL_SECONDS, RESET_TTL_SECONDS, password_link
 from resolvers.accounts.users import confirmation_link
 from resolvers.notifications import recipients as who
 from resolvers.notifications.templates import template_for
@@ -42,6 +45,9 @@ AUDIENCES: dict[str, Finder] = {
     Event.INVOICE_OVERDUE: who.for_invoice,
     Event.SYNC_FAILED: who.for_sync_failure,
     Event.ACCOUNT_REGISTERED: who.for_new_account,
+    Event.PASSWORD_RESET_REQUESTED: who.for_account_holder,
+    Event.PASSWORD_CHANGED: who.for_account_holder,
+    Event.EMPLOYEE_INVITED: who.for_account_holder,
 }
 
 
@@ -70,6 +76,7 @@ async def notify_all(services: NotifyServices, events: list[OutboxEvent], *, now
                 values = audience.values | {"recipient_name": person.name}
                 if event.event_type == Event.ACCOUNT_REGISTERED:
                     values["confirmation_link"] = confirmation_link(services.auth, person.user_id, person.address)
+                values |= await _password_link(services.auth, event, person)
                 text = render(templates[event.event_type], event.event_type, values)
                 rows.append(
                     NewNotification(event.id, event.event_type, person.user_id, person.address, text.subject, text.body)
@@ -77,3 +84,19 @@ async def notify_all(services: NotifyServices, events: list[OutboxEvent], *, now
         created = await queue_notifications(uow.session, rows, now)
         await uow.commit()
     return created
+
+
+async def _password_link(kit: AuthServices, event: OutboxEvent, person: who.Recipient) -> dict[str, object]:
+    """The link of a reset or an invitation, minted now from the account's current password hash, valid
+    from the moment of the request (the event's): the token is never stored anywhere but in the email."""
+    if event.event_type not in (Event.PASSWORD_RESET_REQUESTED, Event.EMPLOYEE_INVITED):
+        return {}
+    user = await run_sync(find_user, person.user_id)
+    if user is None:
+        return {}
+    if event.event_type == Event.PASSWORD_RESET_REQUESTED:
+        link = password_link(kit, user, issued_at=event.created_at, ttl_seconds=RESET_TTL_SECONDS)
+        return {"reset_link": link, "valid_minutes": RESET_TTL_SECONDS // 60}
+    link = password_link(kit, user, issued_at=event.created_at, ttl_seconds=INVITATION_TTL_SECONDS)
+    return {"invitation_link": link, "valid_hours": INVITATION_TTL_SECONDS // 3600}
+

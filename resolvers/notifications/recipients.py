@@ -3,7 +3,8 @@
 Every function reads the current rows the event is about: the launch's agency for launch, booking and
 invoice events; every traveler with an active booking for launch events; the booking's traveler for
 booking events; VIP travelers for `launch_scheduled`; IT users for `sync_failed`; the new account for
-`account_registered`."""
+`account_registered`; the account's own login address for the account-service emails (password reset,
+password changed, employee invitation)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlmodel import col
 
-from models.accounts.users import find_users_by_role
+from models.accounts.users import find_user, find_users_by_role
 from models.agencies.tables import Agency
 from models.bookings import rules
 from models.bookings.tables import Booking, BookingStatus
@@ -165,3 +166,13 @@ async def for_new_account(uow: SqlUnitOfWork, event: OutboxEvent) -> Audience:
     payload = event.payload
     person = Recipient(str(payload["user_id"]), str(payload["email"]), str(payload.get("name", "")))
     return Audience([person], {"email": person.address})
+
+
+async def for_account_holder(uow: SqlUnitOfWork, event: OutboxEvent) -> Audience:
+    """Account-service mail goes to the account's login address, read now (not copied into the event), and
+    only while the account is enabled."""
+    user = await run_sync(find_user, str(event.payload.get("user_id", "")))
+    if user is None or not user.is_active:
+        return Audience([], {})
+    values = {"email": user.email, "role": user.role, "changed_at": when(event.created_at)}
+    return Audience([Recipient(user.id, user.email, user.name)], values)

@@ -109,7 +109,7 @@ async def test_it_runs_the_queue_and_every_action_is_logged(services: Any, gql: 
 async def test_it_edits_templates_validated_on_save(services: Any, gql: GraphQLClient, cast: Cast):
     token = cast.tokens["it"]
     listed = (await gql(TEMPLATES, token=token))["data"]["notificationTemplates"]
-    assert len(listed) == 12 and "confirmation_link" in listed[0]["placeholders"]
+    assert len(listed) == 15 and "confirmation_link" in listed[0]["placeholders"]
 
     bad = {"subject": "Hi {recipient_name}", "body": "{__import__} {password_hash}"}
     refused = (await gql(UPDATE_TEMPLATE, bad, token=token))["data"]["updateNotificationTemplate"]

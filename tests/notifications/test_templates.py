@@ -8,8 +8,8 @@ from models.notifications.errors import InvalidTemplate, UnknownEvent, UnknownPl
 from models.notifications.templates import DEFAULTS, EVENTS, PLACEHOLDERS, Template, render, validate
 
 
-def test_the_twelve_events_have_a_valid_default_template():
-    assert len(EVENTS) == 12
+def test_the_twelve_domain_events_and_three_account_service_emails_have_a_valid_default_template():
+    assert len(EVENTS) == 15
     for event in EVENTS:
         default = DEFAULTS[event]
         assert validate(event, default.subject, default.body) == default
@@ -68,3 +68,9 @@ def test_values_the_event_does_not_offer_are_ignored_and_missing_ones_are_empty(
     template = Template("{mission_name}", "{mission_name}|{reason}")
     rendered = render(template, "launch_delayed", {"mission_name": "M", "password_hash": "secret"})
     assert rendered.body == "M|"
+
+
+def test_account_service_templates_keep_their_link():
+    with pytest.raises(InvalidTemplate):
+        validate("password_reset_requested", "Reset", "Hello {recipient_name}, no link here")
+    assert validate("password_reset_requested", "Reset", "Open {reset_link}").body == "Open {reset_link}"
