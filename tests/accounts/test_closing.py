@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from models.bookings.tables import Passenger
 from models.notifications.mail import Mailer
-from resolvers.sync.consumers import write_log_entry
+from resolvers.sync.consumers import write_log_entries
 from tests.support.accounts import LOGIN, ME
 from tests.support.builders import TEST_PASSWORD, fetch, make_user
 from tests.support.graphql import GraphQLClient, error_codes
@@ -71,7 +71,7 @@ async def _traveler_with_history(services: Any, gql: GraphQLClient) -> tuple[str
     for event in ("account_registered", "booking_confirmed"):
         await deliver(services, event)
     for event in await outbox(services):
-        await write_log_entry(services, event)
+        await write_log_entries(services, [event])
     return token, user_id, booked["booking"]["id"]
 
 

@@ -13,7 +13,7 @@ from models.accounts.users import count_enabled
 from models.ids import new_id
 from models.notifications.mail import Mailer
 from models.store.mongo import run_sync
-from resolvers.sync.consumers import write_log_entry
+from resolvers.sync.consumers import write_log_entries
 from tests.support.accounts import LOGIN, ME, REFRESH
 from tests.support.builders import TEST_PASSWORD, make_user
 from tests.support.edge import StartEdge
@@ -213,7 +213,7 @@ async def test_every_it_action_is_logged_with_its_origin(services: Any, gql: Gra
         assert "errors" not in await gql(document, values, token=token)
     written = await outbox(services)
     for event in written:
-        await write_log_entry(services, event)  # the relay's part
+        await write_log_entries(services, [event])  # the relay's part
     logged = {entry.action: entry for entry in await log_entries(services)}
     for action, operation in [
         ("employee_invited", "createEmployee"),
