@@ -9,8 +9,26 @@ import orjson
 from aiocache import Cache
 from aiocache.base import BaseCache
 from aiocache.serializers import BaseSerializer
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 RAW, JSON = b"\x00", b"\x01"
+
+# A pooled connection idle for longer than this is PINGed before its next command, and a command that meets a
+# broken connection (Redis restarted, a proxy dropped it) is sent once more on a fresh one. Every command the
+# service sends is safe to send twice: reads, SET/DEL/EXPIRE NX, and counters (rate limits, login throttle,
+# cache tags) for which one extra count in the rare "executed, then the reply was lost" case is harmless.
+HEALTH_CHECK_SECONDS = 5
+RECONNECT_RETRIES = 1
+
+
+def redis_connection_options() -> dict[str, Any]:
+    """redis-py connection options shared by every Redis client of the service (cache, pub/sub)."""
+    return {
+        "health_check_interval": HEALTH_CHECK_SECONDS,
+        "retry": Retry(NoBackoff(), RECONNECT_RETRIES, supported_errors=(RedisConnectionError,)),
+    }
 
 
 class BytesOrJsonSerializer(BaseSerializer):
@@ -47,6 +65,7 @@ def build_cache(redis_url: str | None, namespace: str) -> BaseCache:
         namespace=namespace,
         serializer=serializer,
         timeout=1,
+        connection_pool_kwargs=redis_connection_options(),
     )
 
 
