@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         worker = build_worker(services, settings) if settings.run_worker else None
         app.state.worker = worker
         try:
+            await services.start()
             if worker:
                 await worker.start()
             yield

@@ -103,12 +103,14 @@ def route_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-ROUTE_STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "CONFLICT": 409}
+ROUTE_STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "CONFLICT": 409, "SERVICE_UNAVAILABLE": 503}
 
 
 def refusal_response(error: DomainError) -> JSONResponse:
     """A domain refusal on a route besides /graphql: the status its code calls for, GraphQL's error shape."""
     status = ROUTE_STATUS.get(error.code, 400)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if status == 503:
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     body = {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
     return JSONResponse(body, status_code=status, headers=headers)
