@@ -134,7 +134,7 @@ class Services:
         already see every revocation. With PostgreSQL down it goes on trying in the background."""
         self.signals.start()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.signals.live.wait(), wait_seconds)
+            await asyncio.wait_for(self.signals.tried.wait(), wait_seconds)
 
     def bundle(self, principal: Principal | None, origin: Origin) -> RequestBundle:
         """What a use case needs to serve one call: the caller, the change's origin and these services."""

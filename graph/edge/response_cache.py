@@ -106,6 +106,7 @@ class ResponseCache:
         self._enabled = enabled  # off (ASTRO_RESPONSE_CACHE=false): answered as when the cache is unavailable
         self._stale_seconds = stale_seconds
         self._skip_until = 0.0
+        self.clock = time.time  # when last good answers were built, and how old they are now
 
     async def lookup(self, request: Request, operation: OperationLike) -> Lookup:
         if "authorization" in request.headers:
@@ -125,7 +126,7 @@ class ResponseCache:
         if not isinstance(entry, bytes) or b":" not in entry:
             return None
         stamp, _, body = entry.partition(b":")
-        age = max(0, int(time.time() - float(stamp)))
+        age = max(0, int(self.clock() - float(stamp)))
         return (body, age) if age <= self._stale_seconds else None
 
     async def raw_lookup(self, request: Request, body: bytes) -> tuple[bytes | None, Slot | None]:
@@ -150,7 +151,7 @@ class ResponseCache:
             return
         outcome.raw = orjson.dumps(payload)
         if lookup.last_key is not None:
-            last = f"{time.time():.3f}:".encode() + outcome.raw
+            last = f"{self.clock():.3f}:".encode() + outcome.raw
             await self._guarded(self._cache.set(lookup.last_key, last, ttl=self._stale_seconds, timeout=CACHE_DEADLINE))
         await self._write(lookup.slot, outcome.raw, outcome.fresh_until)
 

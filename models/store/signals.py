@@ -50,6 +50,7 @@ class SignalListener:
         self._on_connect = on_connect
         self._task: asyncio.Task[None] | None = None
         self.live = asyncio.Event()  # set while listening, after on_connect ran
+        self.tried = asyncio.Event()  # set once the first connection attempt ended (listening or not)
 
     def start(self) -> None:
         if self._task is None:
@@ -72,6 +73,7 @@ class SignalListener:
                 log.exception("signals listener failed; reconnecting")
             finally:
                 self.live.clear()
+                self.tried.set()
             await asyncio.sleep(RECONNECT_SECONDS)
 
     async def _listen(self) -> None:
@@ -82,6 +84,7 @@ class SignalListener:
             await conn.add_listener(CHANNEL, lambda *args: self._dispatch(str(args[3])))
             await self._on_connect(conn)  # after LISTEN: nothing committed from now on can be missed
             self.live.set()
+            self.tried.set()
             while not conn.is_closed():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(lost.wait(), 5)
