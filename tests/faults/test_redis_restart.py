@@ -49,5 +49,6 @@ async def test_a_logout_still_holds_after_redis_restarts_empty(fault_edge, own_r
     token = (await gql(LOGIN, {"email": user.email, "password": TEST_PASSWORD}))["data"]["login"]["accessToken"]
     assert (await gql(LOGOUT, token=token))["data"]["logout"] is True
     own_redis.restart()  # no persistence: the cache's copy of the revocation is gone
-    refused = await gql(ME, token=token)
-    assert error_codes(refused) == ["UNAUTHENTICATED"] and "revoked" in refused["errors"][0]["message"]
+    for _ in range(3):
+        refused = await gql(ME, token=token)
+        assert error_codes(refused) == ["UNAUTHENTICATED"] and "revoked" in refused["errors"][0]["message"]
