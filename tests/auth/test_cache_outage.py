@@ -1,4 +1,5 @@
-"""When the cache is down no revoked token passes (the durable list decides), no valid one is called revoked,\nand no login goes unthrottled."""
+"""When the cache is down no revoked token passes (the durable list decides), no valid one is called
+revoked, and no login goes unthrottled."""
 
 from __future__ import annotations
 

@@ -59,9 +59,7 @@ async def test_a_refused_invalidation_never_leaves_an_older_catalogue_served(fau
     assert await seats(other.http) == 8
 
 
-async def test_logout_and_refresh_reuse_revoke_on_every_instance_while_the_cache_refuses_writes(
-    fault_edge, own_redis
-):
+async def test_logout_and_refresh_reuse_revoke_on_every_instance_while_the_cache_refuses_writes(fault_edge, own_redis):
     one, other = await fault_edge(), await fault_edge()
     gql, gql_other = gql_of(one.http), gql_of(other.http)
     user, _ = await make_user(one.services, "traveler")

@@ -24,7 +24,9 @@ NEVER_ASKED = "{ launches(first: 4) { edges { node { id } } } }"
 
 
 @pytest.fixture
-async def pg_edge(settings: Settings, own_postgres: PostgresCluster, own_redis: RedisServer) -> AsyncIterator[StartEdge]:
+async def pg_edge(
+    settings: Settings, own_postgres: PostgresCluster, own_redis: RedisServer
+) -> AsyncIterator[StartEdge]:
     own = settings.model_copy(
         update={
             "database_url": own_postgres.database_url,  # type: ignore[attr-defined]
@@ -65,7 +67,7 @@ async def test_the_catalogue_is_served_stale_while_postgres_is_down(pg_edge, own
         "SERVICE_UNAVAILABLE"
     ]
     refused = await gql(
-        "mutation($id: ID!) { bookSeats(launchId: $id, passengers: [{name: \"Al\", birthDate: \"1990-01-01\"}],"
+        'mutation($id: ID!) { bookSeats(launchId: $id, passengers: [{name: "Al", birthDate: "1990-01-01"}],'
         ' paymentToken: "tok_success") { __typename } }',
         {"id": launch_id},
         token=buyer.token,
@@ -100,7 +102,7 @@ async def test_a_booking_cut_by_the_outage_leaves_no_half_written_rows(pg_edge, 
     original = edge.services.payments
     edge.services.payments = CutAfterCharge(original, own_postgres)
     cut = await gql(
-        "mutation($id: ID!) { bookSeats(launchId: $id, passengers: [{name: \"Al\", birthDate: \"1990-01-01\"}],"
+        'mutation($id: ID!) { bookSeats(launchId: $id, passengers: [{name: "Al", birthDate: "1990-01-01"}],'
         ' paymentToken: "tok_success") { __typename } }',
         {"id": launch_id},
         token=buyers[1].token,

@@ -52,7 +52,7 @@ class RedisServer:
     def start(self) -> None:
         command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
         command += ["--appendonly", "no", "--dir", str(self.folder)]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
         wait_for_port(self.port)
 
     def stop(self) -> None:
@@ -87,7 +87,7 @@ def _run_as() -> str | None:
     try:
         pwd.getpwnam(name)
     except KeyError:
-        subprocess.run(["useradd", "-s", "/bin/bash", name], check=True, capture_output=True)
+        subprocess.run(["useradd", "-s", "/bin/bash", name], check=True, capture_output=True)  # noqa: S603, S607
     return name
 
 
@@ -111,7 +111,7 @@ class PostgresCluster:
         self._pg("initdb", "-D", str(self.data), "--auth=trust", "-U", "postgres", "--encoding=utf8")
 
     def _pg(self, program: str, *args: str) -> None:
-        subprocess.run(
+        subprocess.run(  # noqa: S603 - the package's own binaries, arguments built here
             [str(self.bin / program), *args],
             check=True,
             capture_output=True,
