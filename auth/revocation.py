@@ -38,12 +38,19 @@ class RevocationMirror:
     listener. `ready` once loaded; after a lost connection it keeps its last state (nothing can be revoked
     while PostgreSQL is unreachable) and is reloaded when the connection is back."""
 
+    PRUNE_EVERY = 1000  # additions between two sweeps of expired keys
+
     def __init__(self) -> None:
         self._until: dict[str, int] = {}
+        self._added = 0
         self.ready = False
 
     def add(self, key: str, expires_at: int) -> None:
         self._until[key] = max(expires_at, self._until.get(key, 0))
+        self._added += 1
+        if self._added % self.PRUNE_EVERY == 0:
+            moment = time.time()
+            self._until = {k: until for k, until in self._until.items() if until > moment}
 
     def replace(self, live: dict[str, int]) -> None:
         self._until = dict(live)
@@ -94,8 +101,8 @@ class RevocationList:
         keys = self.keys(token_id, session_id)
         try:
             cached: bool | None = any(value is not None for value in await self._cache.multi_get(keys))
-        except Exception:
-            log.warning("revocation cache unreadable; asking the durable list", exc_info=True)
+        except Exception as exc:
+            log.warning("revocation cache unreadable (%r); the durable list decides", exc)
             cached = None
         return await self.decide(keys, cached)
 

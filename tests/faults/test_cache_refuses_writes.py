@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from auth.revocation import RevocationList
@@ -129,3 +131,34 @@ async def test_a_token_that_cannot_be_checked_is_retryable_never_revoked(fault_e
 def _ids(services, token: str) -> tuple[str, str | None]:
     principal = services.tokens.principal(services.tokens.verify(token))
     return principal.token_id, principal.session_id
+
+
+async def test_cache_errors_are_never_internal_errors(fault_edge, own_redis):
+    edge = await fault_edge()
+    user, _ = await make_user(edge.services, "traveler")
+    query = "{ __typename }"
+    sha = hashlib.sha256(query.encode()).hexdigest()
+    registered = {"query": query, "extensions": {"persistedQuery": {"version": 1, "sha256Hash": sha}}}
+    own_redis.refuse_writes()
+    answer = await edge.http.post("/graphql", json=registered)
+    assert answer.status_code == 200 and answer.json() == {"data": {"__typename": "Query"}}, answer.text
+    login = await gql_of(edge.http)(LOGIN, {"email": user.email, "password": TEST_PASSWORD})
+    assert error_codes(login) == ["SERVICE_UNAVAILABLE"]  # the throttle cannot count: retry, not a bug
+    own_redis.stop()
+    other = "{ launches(first: 1) { edges { cursor } } }"
+    other_sha = hashlib.sha256(other.encode()).hexdigest()
+    unknown = {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": other_sha}}}
+    missed = await edge.http.post("/graphql", json=unknown)
+    assert error_codes(missed.json()) == ["PERSISTED_QUERY_NOT_FOUND"], missed.text
+    assert (await edge.http.post("/graphql", json={**unknown, "query": other})).json()["data"]["launches"]
+
+
+def test_a_cache_that_refuses_or_cannot_be_reached_is_an_outage_not_a_bug():
+    from redis import exceptions
+
+    from graph.edge.errors import is_store_outage
+
+    assert is_store_outage(exceptions.OutOfMemoryError("OOM command not allowed"))
+    assert is_store_outage(exceptions.ConnectionError("Connection closed by server."))
+    assert is_store_outage(exceptions.BusyLoadingError("LOADING"))
+    assert not is_store_outage(exceptions.ResponseError("WRONGTYPE"))
