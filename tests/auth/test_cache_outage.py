@@ -4,11 +4,12 @@ revoked, and no login goes unthrottled."""
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import pytest
 
 from auth.authenticate import Authenticator
-from auth.revocation import RevocationList
+from auth.revocation import RevocationList, RevocationMirror
 from auth.throttle import LoginThrottle
 from models.accounts.errors import LoginUnavailable
 from models.store.cache import build_cache
@@ -48,3 +49,16 @@ async def test_login_is_refused_when_the_throttle_cannot_count(services):
             await auth_sessions.login(call, email=user.email, password=TEST_PASSWORD)
     finally:
         await cache.close()
+
+
+async def test_any_key_kind_is_revoked_durably_and_read_back_without_the_cache(services):
+    """A third kind of key (e.g. `revoked-user:{id}` for disabled accounts) needs no change to the design."""
+    await services.revocations.revoke_key("revoked-user:u-1", int(time.time()) + 60)
+    cache = build_cache(DEAD_REDIS, "outage")
+    try:
+        unloaded = RevocationList(cache, services.revocations.durable, RevocationMirror())  # PostgreSQL decides
+        assert await unloaded.decide(["revoked:x", "revoked-user:u-1"], None)
+        assert not await unloaded.decide(["revoked-user:u-2"], None)
+    finally:
+        await cache.close()
+    assert services.revocations.mirror.contains(["revoked-user:u-1"])
