@@ -8,6 +8,7 @@ service, it must not take it down.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from aiocache.base import BaseCache
 
 log = logging.getLogger(__name__)
+
+ROUND_TRIP_DEADLINE = 0.5  # seconds: a cache that stops answering (paused, overloaded) must not hold requests
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,8 @@ class RateLimiter:
         if not checks and not revocation_keys:
             return Admission(None)
         try:
-            revoked, counts = await self._round_trip(checks, weight, revocation_keys)
+            async with asyncio.timeout(ROUND_TRIP_DEADLINE):
+                revoked, counts = await self._round_trip(checks, weight, revocation_keys)
         except Exception:
             log.warning("rate-limit counters or revocation list unavailable", exc_info=True)
             return Admission(None, revoked=None if revocation_keys else False)

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 
 import pytest
 
@@ -162,3 +163,24 @@ def test_a_cache_that_refuses_or_cannot_be_reached_is_an_outage_not_a_bug():
     assert is_store_outage(exceptions.ConnectionError("Connection closed by server."))
     assert is_store_outage(exceptions.BusyLoadingError("LOADING"))
     assert not is_store_outage(exceptions.ResponseError("WRONGTYPE"))
+
+
+async def test_a_paused_cache_delays_no_signed_in_request_nor_the_catalogue(fault_edge, own_redis):
+    """Redis stops answering (CLIENT PAUSE ALL): every cache call has a deadline, the durable list decides."""
+    edge = await fault_edge()
+    gql = gql_of(edge.http)
+    user, token = await make_user(edge.services, "traveler")
+    assert (await gql(ME, token=token))["data"]["me"]["id"] == user.id
+    with own_redis.control() as control:
+        control.execute_command("CLIENT", "PAUSE", "8000", "ALL")
+    try:
+        started = time.monotonic()
+        me = await gql(ME, token=token)
+        catalogue = await edge.http.post("/graphql", json={"query": CATALOGUE})
+        elapsed = time.monotonic() - started
+    finally:
+        with own_redis.control() as control:
+            control.execute_command("CLIENT", "UNPAUSE")
+    assert "errors" not in me and me["data"]["me"]["id"] == user.id, me
+    assert "errors" not in catalogue.json()
+    assert elapsed < 4, f"{elapsed:.1f}s while the cache was paused"
