@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 
 from auth.principal import Principal, Role
-from auth.revocation import RevocationList
+from auth.revocation import RevocationList, RevocationUnknown
 from auth.tokens import InvalidToken, TokenService
 
 log = logging.getLogger(__name__)
@@ -17,12 +17,15 @@ log = logging.getLogger(__name__)
 class Authentication:
     principal: Principal | None = None
     error: str | None = None  # why a presented token was refused; None when no token was sent
+    # The token could not be checked (its revocation could not be read): the client should retry, not sign out.
+    retryable: bool = False
 
 
 ANONYMOUS = Authentication()
 
 
 REVOKED = Authentication(error="Invalid access token: revoked")
+UNCHECKED = Authentication(error="The access token cannot be checked right now; retry shortly", retryable=True)
 VERIFIED_KEPT = 10_000  # verified tokens remembered; past that the memory starts over
 
 
@@ -37,9 +40,27 @@ class Authenticator:
     async def authenticate(self, authorization: str | None) -> Authentication:
         outcome = self.verify(authorization)
         principal = outcome.principal
-        if principal and principal.token_id and await self._revoked(principal):
-            return REVOKED
-        return outcome
+        if principal is None or not principal.token_id:
+            return outcome
+        try:
+            revoked = await self.revocations.is_revoked(principal.token_id, principal.session_id, _user_of(principal))
+        except RevocationUnknown:
+            log.warning("revocation cannot be checked; asking the client to retry")
+            return UNCHECKED
+        return REVOKED if revoked else outcome
+
+    async def settle(self, outcome: Authentication, cached: bool | None) -> Authentication:
+        """The outcome of a verified token, given what the cache said about its revocation keys (None: the
+        cache could not be read); the durable list decides when the cache does not say "revoked"."""
+        principal = outcome.principal
+        if principal is None or not principal.token_id:
+            return outcome
+        try:
+            revoked = await self.revocations.decide(self.revocation_keys(principal), cached)
+        except RevocationUnknown:
+            log.warning("revocation cannot be checked; asking the client to retry")
+            return UNCHECKED
+        return REVOKED if revoked else outcome
 
     def verify(self, authorization: str | None) -> Authentication:
         """The token's signature, issuer, audience and expiry; NOT its revocation (see `revocation_keys`)."""
@@ -66,15 +87,6 @@ class Authenticator:
         if not principal.token_id:
             return []
         return self.revocations.keys(principal.token_id, principal.session_id, _user_of(principal))
-
-    async def _revoked(self, principal: Principal) -> bool:
-        # Fail closed: if the revocation list cannot be read, a revoked token must not slip through.
-        assert principal.token_id is not None
-        try:
-            return await self.revocations.is_revoked(principal.token_id, principal.session_id, _user_of(principal))
-        except Exception:
-            log.exception("revocation list unavailable; refusing token")
-            return True
 
 
 def _user_of(principal: Principal) -> str | None:

@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             worker = build_worker(replace(services, db=own), settings)
         app.state.worker = worker
         try:
+            await services.start()
             if worker:
                 await worker.start()
             yield

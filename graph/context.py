@@ -15,7 +15,7 @@ from auth import policies
 from auth.principal import Principal
 from graph.loaders import Loaders
 from graph.services import Services
-from models.errors import Forbidden, Unauthenticated
+from models.errors import AuthenticationUnavailable, Forbidden, Unauthenticated
 from models.sync.outbox import Origin
 from resolvers.request import RequestBundle
 
@@ -27,6 +27,7 @@ class Context:
     request_id: str
     principal: Principal | None = None
     auth_error: str | None = None
+    auth_retryable: bool = False  # the token could not be checked: SERVICE_UNAVAILABLE, not UNAUTHENTICATED
     response_headers: dict[str, str] = field(default_factory=dict)
     # Set by fields whose answer changes by itself at a known moment (the catalogue's next VIP window end).
     fresh_until: datetime | None = None
@@ -51,6 +52,8 @@ class Context:
 
     def require_principal(self) -> Principal:
         if self.principal is None:
+            if self.auth_retryable:
+                raise AuthenticationUnavailable(self.auth_error or "Authentication unavailable")
             raise Unauthenticated(self.auth_error or "Authentication required")
         return self.principal
 
@@ -75,6 +78,8 @@ def route_bundle(request: Request, operation: str) -> RequestBundle:
     authentication middleware put on the scope, stamped with this route's operation name."""
     principal: Principal | None = request.state.principal
     if principal is None:
+        if getattr(request.state, "auth_retryable", False):
+            raise AuthenticationUnavailable(request.state.auth_error or "Authentication unavailable")
         raise Unauthenticated(request.state.auth_error or "Authentication required")
     origin = Origin(operation=operation, actor=f"{principal.role}:{principal.id}", request_id=request.state.request_id)
     services: Services = request.app.state.services

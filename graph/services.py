@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from aiocache.base import BaseCache
 
 from auth.authenticate import Authenticator
 from auth.principal import Principal
-from auth.revocation import RevocationList
+from auth.revocation import RevocationList, RevocationMirror
 from auth.services import AuthServices
 from auth.throttle import LoginThrottle, RequestQuota
 from auth.tokens import TokenService
@@ -19,12 +22,15 @@ from graph.edge.oauth import TokenServer
 from graph.edge.rate_limit import RateLimiter
 from graph.edge.response_cache import ResponseCache
 from graph.settings import Settings
+from models.accounts.revocations import LIVE, DurableRevocations
 from models.bookings.gateway import PaymentGateway, SimulatedGateway
+from models.launches.catalogue_cache import TAG as CATALOGUE_TAG
 from models.notifications.mail import Mailer, SmtpTarget
 from models.store import mongo
 from models.store.cache import TagVersions, build_cache
 from models.store.db import Database
 from models.store.pubsub import LiveBroker, build_broker
+from models.store.signals import SignalListener, distrust_message
 from models.sync.outbox import Origin
 from resolvers.partners.persisted import UsageRecorder
 from resolvers.request import RequestBundle
@@ -49,6 +55,7 @@ class Services:
     mailer: Mailer  # notification email (ASTRO_SMTP_URL); the queue's sender uses it
     response_cache: ResponseCache  # whole responses of anonymous catalogue queries (graph/response_cache.py)
     live: LiveBroker  # subscriptions' messages: one Redis pub/sub connection per process, local fan-out
+    signals: SignalListener  # LISTEN on PostgreSQL: revocations and cache distrust from every instance
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -65,7 +72,30 @@ class Services:
             audience=settings.jwt_audience,
             ttl_seconds=settings.access_token_ttl_seconds,
         )
-        revocations = RevocationList(cache)
+        mirror = RevocationMirror()
+        revocations = RevocationList(cache, DurableRevocations(db), mirror)
+
+        async def announce(tag: str) -> None:
+            await db.signal(distrust_message(tag))
+
+        tags.announce = announce
+
+        def on_message(payload: str) -> None:
+            kind, _, rest = payload.partition(" ")
+            if kind == "revoked":
+                until, _, key = rest.partition(" ")
+                mirror.add(key, int(until))
+            elif kind == "unrevoked":
+                mirror.remove(rest)
+            elif kind == "distrust":
+                tags.distrust(rest)
+
+        async def on_connect(conn: Any) -> None:
+            # Whatever was said while this process was not listening is unknown: reload and distrust.
+            mirror.replace({row[0]: int(row[1]) for row in await conn.fetch(str(LIVE))})
+            tags.distrust(CATALOGUE_TAG)
+
+        signals = SignalListener(db.dsn, on_message=on_message, on_connect=on_connect)
         return cls(
             settings=settings,
             db=db,
@@ -95,10 +125,20 @@ class Services:
             ),
             usage=UsageRecorder(db, flush_seconds=settings.usage_flush_seconds),
             oauth=TokenServer(tokens),
-            response_cache=ResponseCache(cache, enabled=settings.response_cache),
+            response_cache=ResponseCache(
+                cache, tags=tags, enabled=settings.response_cache, stale_seconds=settings.stale_catalogue_seconds
+            ),
             mailer=build_mailer(settings),
             live=build_broker(settings.redis_url, settings.cache_namespace),
+            signals=signals,
         )
+
+    async def start(self, wait_seconds: float = 3.0) -> None:
+        """Start listening for other instances' signals; wait (briefly) until listening, so the first requests
+        already see every revocation. With PostgreSQL down it goes on trying in the background."""
+        self.signals.start()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.signals.tried.wait(), wait_seconds)
 
     def bundle(self, principal: Principal | None, origin: Origin) -> RequestBundle:
         """What a use case needs to serve one call: the caller, the change's origin and these services."""
@@ -112,6 +152,7 @@ class Services:
         )
 
     async def close(self) -> None:
+        await self.signals.stop()
         await self.usage.close()
         await self.live.close()
         await self.db.dispose()

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     # The whole-response cache of anonymous catalogue queries (graph/edge/response_cache.py). False: every
     # query executes against PostgreSQL (answers are neither read from nor kept in it); headers are unchanged.
     response_cache: bool = True
+    # While PostgreSQL is down, an anonymous catalogue query is answered with the last good answer kept for it
+    # (marked stale: `X-Astro-Stale` header, `extensions.stale`) when it is at most this old; 0 turns it off.
+    stale_catalogue_seconds: int = Field(300, ge=0, le=24 * 3600)
 
     # Subscriptions over graphql-transport-ws at /graphql (graph/edge/subscriptions.py).
     ws_allowed_origins: list[str] = []  # cross-origin pages allowed to open a socket (same origin always is)

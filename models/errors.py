@@ -30,6 +30,15 @@ class Unauthenticated(DomainError):
     code = "UNAUTHENTICATED"
 
 
+class AuthenticationUnavailable(DomainError):
+    """The presented token could not be checked (its revocation could not be read): retry, keep the token."""
+
+    code = "SERVICE_UNAVAILABLE"
+
+    def __init__(self, message: str, retry_after: int = 5) -> None:
+        super().__init__(message, retryAfter=retry_after)
+
+
 class Conflict(DomainError):
     code = "CONFLICT"
 

@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from models.accounts.revocations import Revocation
 from models.agencies.tables import Agency, Rocket
 from models.bookings.tables import Booking, Passenger, Payment, Refund, SeatHold
 from models.finance.tables import Invoice, InvoiceCounter, InvoicePayment
@@ -37,6 +38,7 @@ __all__ = [
     "PersistedDocument",
     "PersistedManifest",
     "Refund",
+    "Revocation",
     "SeatHold",
     "Rocket",
     "Traveler",

@@ -9,11 +9,14 @@ in-process LRU sits in front of it, which can never be stale because a hash name
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from typing import Any
 
 from aiocache.base import BaseCache
 from cachetools import LRUCache
+
+log = logging.getLogger(__name__)
 
 VERSION = 1
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -37,10 +40,17 @@ class PersistedQueryStore:
         return found
 
     async def _shared(self, sha: str) -> str | None:
-        value: Any = await self.cache.get(f"apq:{sha}")
+        try:
+            value: Any = await self.cache.get(f"apq:{sha}")
+        except Exception as exc:  # the cache is an accelerator: a miss, the client sends the text again
+            log.warning("APQ cache unreadable (%r): answered as a miss", exc)
+            return None
         # Trust nothing read back: the text must still hash to its key.
         return value if isinstance(value, str) and sha256_hex(value) == sha else None
 
     async def put(self, sha: str, query: str) -> None:
         self.local[sha] = query
-        await self.cache.set(f"apq:{sha}", query, ttl=self.ttl)
+        try:
+            await self.cache.set(f"apq:{sha}", query, ttl=self.ttl)
+        except Exception as exc:  # kept in this process; other instances ask for the text once
+            log.warning("APQ cache did not take a document (%r)", exc)

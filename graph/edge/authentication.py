@@ -5,7 +5,9 @@ auth/ (signature, expiry, revocation) and leaves the outcome on the scope, where
 (`request.state.principal`, `request.state.auth_error`):
 
 - `principal`: the caller, or None (anonymous, or the token was refused);
-- `auth_error`: why a presented token was refused, None when none was sent.
+- `auth_error`: why a presented token was refused, None when none was sent;
+- `auth_retryable`: the token could not be checked (revocation unreadable): SERVICE_UNAVAILABLE, not
+  UNAUTHENTICATED, so clients retry instead of throwing their tokens away.
 
 It never answers by itself: each endpoint decides whether it needs a principal and refuses in its own
 format (GraphQL's `UNAUTHENTICATED`, the CSV route's 401).
@@ -18,7 +20,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from auth.authenticate import ANONYMOUS, REVOKED, Authentication, Authenticator
+from auth.authenticate import ANONYMOUS, Authentication, Authenticator
 from graph.edge.rate_limit import RateLimiter
 from resolvers.monitoring.logs import record
 
@@ -54,6 +56,7 @@ class AuthenticationMiddleware:
                 outcome = await self.authenticator().authenticate(authorization)
             state["principal"] = outcome.principal
             state["auth_error"] = outcome.error
+            state["auth_retryable"] = outcome.retryable
             if outcome.error is not None:
                 # The reason only: the presented token itself never reaches the log.
                 request_id, path = state.get("request_id"), scope.get("path")
@@ -75,7 +78,7 @@ class AuthenticationMiddleware:
             revocation_keys=authenticator.revocation_keys(outcome.principal),
         )
         state["admission"] = admission
-        return REVOKED if admission.revoked else outcome
+        return await authenticator.settle(outcome, admission.revoked)
 
 
 def authorization_header(scope: Scope) -> str | None:

@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 from graphql import GraphQLError
 from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
+from redis import exceptions as redis_errors
 from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeout
 from starlette.requests import Request
@@ -67,7 +68,22 @@ def is_store_outage(exc: BaseException) -> bool:
     """A store that cannot be reached (as opposed to a bug or a refused value): clients may retry."""
     if isinstance(exc, DBAPIError):
         return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError) or _lost(exc.orig)
-    return isinstance(exc, OSError | SATimeout | DisconnectionError | ConnectionFailure | ServerSelectionTimeoutError)
+    return isinstance(exc, STORE_OUTAGES)
+
+
+STORE_OUTAGES = (
+    OSError,
+    SATimeout,
+    DisconnectionError,
+    ConnectionFailure,
+    ServerSelectionTimeoutError,
+    # The cache cannot be reached, or refuses writes (maxmemory with noeviction, read-only, loading).
+    redis_errors.ConnectionError,
+    redis_errors.TimeoutError,
+    redis_errors.BusyLoadingError,
+    redis_errors.OutOfMemoryError,
+    redis_errors.ReadOnlyError,
+)
 
 
 def _lost(driver_error: BaseException | None) -> bool:
@@ -103,12 +119,14 @@ def route_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-ROUTE_STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "CONFLICT": 409}
+ROUTE_STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "CONFLICT": 409, "SERVICE_UNAVAILABLE": 503}
 
 
 def refusal_response(error: DomainError) -> JSONResponse:
     """A domain refusal on a route besides /graphql: the status its code calls for, GraphQL's error shape."""
     status = ROUTE_STATUS.get(error.code, 400)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if status == 503:
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     body = {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
     return JSONResponse(body, status_code=status, headers=headers)

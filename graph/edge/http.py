@@ -41,8 +41,9 @@ from graph.edge.protocol import (
     read_body,
 )
 from graph.edge.rate_limit import Admission
+from graph.edge.response_cache import STALE_HEADER, Lookup
 from graph.services import Services
-from models.launches.catalogue_cache import PUBLIC_HEADERS
+from models.launches.catalogue_cache import ANONYMOUS_HEADERS, PUBLIC_HEADERS
 from resolvers.monitoring.logs import record
 
 APQ_MISS = orjson.dumps(
@@ -163,12 +164,35 @@ async def run_operation(
             await check_rate(request, context)
         outcome = await execute(request, context, operation, media_type)
         outcome.fresh_until = context.fresh_until
+        if cached.public and store_outage(outcome):
+            return await stale_or(services, cached, outcome)
         await services.response_cache.store(cached, outcome)
     except PersistedQueryNotFound:
         return Outcome(raw=APQ_MISS, headers=dict(NO_STORE))
     except RequestError as exc:
         return Outcome(payload=exc.payload(), status=exc.status, headers=exc.headers)
     return outcome
+
+
+def store_outage(outcome: Outcome) -> bool:
+    """The answer failed only because a store could not be reached."""
+    errors = outcome.payload.get("errors") if isinstance(outcome.payload, dict) else None
+    if not errors:
+        return False
+    return all(error.get("extensions", {}).get("code") == "SERVICE_UNAVAILABLE" for error in errors)
+
+
+async def stale_or(services: Services, cached: Lookup, outcome: Outcome) -> Outcome:
+    """During a store outage, the last good answer of a public query, marked stale; else the outage."""
+    last = await services.response_cache.last_good(cached)
+    if last is None:
+        outcome.headers.update(ANONYMOUS_HEADERS)
+        return outcome
+    body, age = last
+    payload = orjson.loads(body)
+    payload["extensions"] = {**payload.get("extensions", {}), "stale": True, "staleSeconds": age}
+    headers = {**ANONYMOUS_HEADERS, "Vary": PUBLIC_HEADERS["Vary"], STALE_HEADER: str(age)}
+    return Outcome(payload=payload, headers=headers)
 
 
 async def check_rate(request: Request, context: Context, weight: int = 1) -> None:
@@ -251,4 +275,5 @@ def build_context(request: Request) -> Context:
         request_id=request.state.request_id,
         principal=request.state.principal,
         auth_error=request.state.auth_error,
+        auth_retryable=getattr(request.state, "auth_retryable", False),
     )

@@ -8,6 +8,7 @@ service, it must not take it down.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -17,6 +18,8 @@ from aiocache.base import BaseCache
 
 log = logging.getLogger(__name__)
 
+ROUND_TRIP_DEADLINE = 0.5  # seconds: a cache that stops answering (paused, overloaded) must not hold requests
+
 
 @dataclass(frozen=True)
 class Admission:
@@ -24,7 +27,7 @@ class Admission:
     and whether the caller's token is revoked."""
 
     retry_after: int | None
-    revoked: bool = False
+    revoked: bool | None = False  # None: the cache could not be read (the durable revocation list decides)
 
 
 class RateLimiter:
@@ -41,8 +44,8 @@ class RateLimiter:
     ) -> Admission:
         """Count the request and read the token's revocation keys, in one round trip to Redis (a pipeline
         of EXISTS, INCRBY and EXPIRE NX). If the cache cannot be reached the request is let through the
-        limits but the token counts as revoked: the limiter must not take the service down, and a revoked
-        token must not slip through."""
+        limits and the revocation verdict is unknown (None): the limiter must not take the service down, and
+        the durable revocation list decides (auth/revocation.py)."""
         now = time.time()
         index = int(now // self.window)
         checks = []
@@ -53,10 +56,11 @@ class RateLimiter:
         if not checks and not revocation_keys:
             return Admission(None)
         try:
-            revoked, counts = await self._round_trip(checks, weight, revocation_keys)
+            async with asyncio.timeout(ROUND_TRIP_DEADLINE):
+                revoked, counts = await self._round_trip(checks, weight, revocation_keys)
         except Exception:
             log.warning("rate-limit counters or revocation list unavailable", exc_info=True)
-            return Admission(None, revoked=bool(revocation_keys))
+            return Admission(None, revoked=None if revocation_keys else False)
         if any(count > limit for count, (_, limit) in zip(counts, checks, strict=True)):
             return Admission(max(1, int((index + 1) * self.window - now + 0.999)), revoked)
         return Admission(None, revoked)

@@ -9,6 +9,15 @@ response bytes without executing anything; every change the catalogue shows bump
 commit, so the next request finds an older stamp, misses and reads PostgreSQL. Only complete answers
 (status 200, no errors) are stored, for STORE_SECONDS.
 
+An invalidation the cache refused (it can be read but not written) must not leave older entries served:
+the tag is then distrusted by every instance (models/store/cache.py TagVersions, told through PostgreSQL)
+and entries are not read, nor stored, until a bump lands again.
+
+Last good answers: beside each versioned entry a copy is kept under `last:` with the moment it was built,
+for settings.stale_catalogue_seconds, whatever the tag does. When PostgreSQL cannot be reached, a public
+query is answered with that copy, marked stale (`X-Astro-Stale: <age in seconds>`, `extensions.stale`),
+rather than failing the hottest public read.
+
 The cache is an accelerator, never a dependency: every cache call has a short deadline, failures are
 logged and answered from PostgreSQL, and after a failure the cache is left alone for BACKOFF_SECONDS.
 Turned off (settings.response_cache = False), every request is answered as when the cache is unavailable:
@@ -38,6 +47,7 @@ from models.launches.catalogue_cache import ANONYMOUS_HEADERS as ANONYMOUS
 from models.launches.catalogue_cache import PRIVATE_HEADERS as PRIVATE
 from models.launches.catalogue_cache import PUBLIC_HEADERS as PUBLIC
 from models.launches.catalogue_cache import PUBLIC_ROOT_FIELDS, STORE_SECONDS, TAG
+from models.store.cache import TagVersions
 
 log = logging.getLogger("astro.response_cache")
 
@@ -77,6 +87,7 @@ class Lookup:
     public: bool = False
     body: bytes | None = None
     slot: Slot | None = None
+    last_key: str | None = None  # where the last good answer of a public query is kept
     headers: dict[str, str] = field(default_factory=lambda: dict(ANONYMOUS))
 
 
@@ -85,11 +96,17 @@ class Lookup:
 FAST_LANE_MARKERS = (b"launches", b"persistedQuery", b"documentId")
 
 
+STALE_HEADER = "X-Astro-Stale"
+
+
 class ResponseCache:
-    def __init__(self, cache: BaseCache, *, enabled: bool = True) -> None:
+    def __init__(self, cache: BaseCache, *, tags: TagVersions, enabled: bool = True, stale_seconds: int = 0) -> None:
         self._cache = cache
+        self._tags = tags
         self._enabled = enabled  # off (ASTRO_RESPONSE_CACHE=false): answered as when the cache is unavailable
+        self._stale_seconds = stale_seconds
         self._skip_until = 0.0
+        self.clock = time.time  # when last good answers were built, and how old they are now
 
     async def lookup(self, request: Request, operation: OperationLike) -> Lookup:
         if "authorization" in request.headers:
@@ -98,7 +115,19 @@ class ResponseCache:
             return Lookup()
         digest = request_digest(operation.query or "", operation.variables, operation.operation_name)
         body, slot = await self._read(f"response:{TAG}:{digest}")
-        return Lookup(public=True, body=body, slot=slot, headers=dict(PUBLIC))
+        last_key = f"last:{TAG}:{digest}" if self._enabled and self._stale_seconds > 0 else None
+        return Lookup(public=True, body=body, slot=slot, headers=dict(PUBLIC), last_key=last_key)
+
+    async def last_good(self, lookup: Lookup) -> tuple[bytes, int] | None:
+        """The last good answer kept for this public query and its age in seconds, when young enough."""
+        if lookup.last_key is None:
+            return None
+        entry = await self._guarded(self._cache.get(lookup.last_key, timeout=CACHE_DEADLINE))
+        if not isinstance(entry, bytes) or b":" not in entry:
+            return None
+        stamp, _, body = entry.partition(b":")
+        age = max(0, int(self.clock() - float(stamp)))
+        return (body, age) if age <= self._stale_seconds else None
 
     async def raw_lookup(self, request: Request, body: bytes) -> tuple[bytes | None, Slot | None]:
         """Fast lane, before any parsing: the answer stored for these exact request bytes (anonymous POST)
@@ -121,12 +150,17 @@ class ResponseCache:
         if lookup.slot is None or not complete:
             return
         outcome.raw = orjson.dumps(payload)
+        if lookup.last_key is not None:
+            last = f"{self.clock():.3f}:".encode() + outcome.raw
+            await self._guarded(self._cache.set(lookup.last_key, last, ttl=self._stale_seconds, timeout=CACHE_DEADLINE))
         await self._write(lookup.slot, outcome.raw, outcome.fresh_until)
 
     async def _read(self, key: str) -> tuple[bytes | None, Slot | None]:
         """One round trip reads the tag's version and the entry together: (the body on a hit, None) or
         (None, where to store on a miss); (None, None) when the cache is unavailable or turned off."""
-        if not self._enabled:
+        if not self._enabled or time.monotonic() < self._skip_until:
+            return None, None
+        if not await self._tags.repair(TAG):  # an invalidation may not have landed: no entry is trusted
             return None, None
         found = await self._guarded(self._cache.multi_get([f"tag:{TAG}", key], timeout=CACHE_DEADLINE))
         if found is None:

@@ -185,7 +185,10 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
             left = (principal.expires_at - time.time()) if principal.expires_at else self.auth_check_seconds
             await asyncio.sleep(max(0.0, min(self.auth_check_seconds, left)))
             expired = principal.expires_at is not None and time.time() >= principal.expires_at
-            if expired or (await context.services.authenticator.authenticate(authorization)).principal is None:
+            checked = None if expired else await context.services.authenticator.authenticate(authorization)
+            if checked is not None and checked.retryable:
+                continue  # cannot be checked right now: keep the socket, check again next round
+            if expired or (checked is not None and checked.principal is None):
                 reason = "Access token expired" if expired else "Access token revoked"
                 with contextlib.suppress(RuntimeError):  # the client closed it meanwhile
                     await websocket.close(code=CLOSE_TOKEN_ENDED, reason=reason)

@@ -23,8 +23,14 @@ ANONYMOUS_HEADERS = {"Cache-Control": "no-store"}
 
 async def invalidate(tags: TagVersions) -> None:
     """Make every cached catalogue response unreachable. Never raises: the change it follows is already
-    committed, and with the cache down there is nothing stale to serve anyway."""
+    committed. When the cache refuses the bump, the tag is distrusted here at once (no cached catalogue is
+    read by this process until a later bump lands) and the other instances are told to distrust it too."""
     try:
         await tags.bump(TAG)
     except Exception:
-        log.warning("catalogue cache invalidation failed", exc_info=True)
+        log.warning("catalogue cache invalidation failed; cached catalogue answers are bypassed", exc_info=True)
+        if tags.announce is not None:
+            try:
+                await tags.announce(TAG)
+            except Exception:
+                log.error("could not tell the other instances to bypass the cached catalogue", exc_info=True)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from models.launches import catalogue_cache
 from models.store.cache import TagVersions
+from models.store.signals import CHANNEL
 from models.sync.outbox import NOTIFY_CHANNEL, RECORDED
 
 log = logging.getLogger("astro.db")
@@ -54,6 +55,12 @@ class Database:
                 await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
         except Exception:
             log.debug("outbox NOTIFY failed; the relay's poll will pick the events up", exc_info=True)
+
+    async def signal(self, message: str) -> None:
+        """Tell every instance (models/store/signals.py); raises when PostgreSQL cannot be reached."""
+        async with self._reads() as session:
+            params = {"channel": CHANNEL, "message": message}
+            await session.execute(text("SELECT pg_notify(:channel, :message)"), params)
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

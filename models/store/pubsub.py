@@ -20,6 +20,8 @@ import orjson
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
+from models.store.cache import redis_connection_options
+
 log = logging.getLogger("astro.live")
 
 QUEUE_SIZE = 100  # messages one subscriber may fall behind before the oldest are dropped
@@ -83,7 +85,7 @@ class RedisLiveBroker(LiveBroker):
     def __init__(self, url: str, channel: str) -> None:
         super().__init__()
         self.channel = channel
-        self._client = redis.Redis.from_url(url)
+        self._client = redis.Redis.from_url(url, **redis_connection_options())
         self._listener: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
 

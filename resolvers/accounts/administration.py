@@ -123,7 +123,7 @@ async def disable_user(call: RequestBundle, *, user_id: str) -> User:
     if user.role == "it" and await run_sync(count_enabled, "it") == 0:
         await run_sync(set_status, user.id, ACTIVE, unless=CLOSED)
         raise LastItAccount("The last enabled it account cannot be disabled")
-    await call.auth.revocations.revoke_user(user.id)
+    await call.auth.revocations.revoke_user(user.id, call.auth.tokens.ttl_seconds)
     ended = await end_all_sessions(call.auth, user.id)
     await _event(call, Event.USER_DISABLED, user, {"sessions_ended": ended})
     return changed or user

@@ -99,7 +99,7 @@ async def close_account(call: RequestBundle, *, current_password: str) -> User:
     unusable = await hash_password(secrets.token_urlsafe(32))
     await run_sync(anonymise_user, user.id, name=ANONYMOUS_NAME, email=anonymous, password_hash=unusable)
     await run_sync(_anonymise_log, footprint, anonymous)
-    await kit.revocations.revoke_user(user.id)
+    await kit.revocations.revoke_user(user.id, kit.tokens.ttl_seconds)
     await end_all_sessions(kit, user.id)
     user.name, user.email, user.status = ANONYMOUS_NAME, anonymous, "closed"
     return user

@@ -74,10 +74,18 @@ async def check_password(kit: AuthServices, *, email: str, password: str) -> Use
     # Unknown emails are verified against a dummy hash: both paths cost one argon2 verification.
     if not await verify_password(user.password_hash if user else None, password) or user is None:
         raise InvalidCredentials("Invalid email or password")
-    await kit.throttle.succeeded(account)
+    await reset_throttle(kit, account)
     if not user.is_active:  # told only to someone who knows the password
         raise AccountDisabled("This account is disabled; contact AstroBookings support")
     return user
+
+
+async def reset_throttle(kit: AuthServices, account: str) -> None:
+    """A success clears the account's back-off; when the cache refuses, the success still stands."""
+    try:
+        await kit.throttle.succeeded(account)
+    except Exception as exc:
+        log.warning("login throttle not reset after a success (%r)", exc)
 
 
 async def admit(kit: AuthServices, account: str) -> None:

@@ -35,7 +35,7 @@ from models.errors import DomainError, Forbidden, NotFound, Unauthenticated
 from models.store.mongo import run_sync
 from models.sync.events import Aggregate, Event
 from models.sync.outbox import record_event
-from resolvers.accounts.sessions import access_token_for, admit
+from resolvers.accounts.sessions import access_token_for, admit, reset_throttle
 from resolvers.request import RequestBundle
 
 log = logging.getLogger("astro.auth")
@@ -164,7 +164,7 @@ async def verify_current(kit: AuthServices, user: User, password: str) -> None:
     await admit(kit, user.email)
     if not await verify_password(user.password_hash, password):
         raise InvalidCredentials("Current password is wrong")
-    await kit.throttle.succeeded(user.email)
+    await reset_throttle(kit, user.email)
 
 
 async def load_self(principal: Principal) -> User:

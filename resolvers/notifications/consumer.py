@@ -99,4 +99,3 @@ async def _password_link(kit: AuthServices, event: OutboxEvent, person: who.Reci
         return {"reset_link": link, "valid_minutes": RESET_TTL_SECONDS // 60}
     link = password_link(kit, user, issued_at=event.created_at, ttl_seconds=INVITATION_TTL_SECONDS)
     return {"invitation_link": link, "valid_hours": INVITATION_TTL_SECONDS // 3600}
-
