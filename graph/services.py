@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 from aiocache.base import BaseCache
 
@@ -18,8 +19,10 @@ from graph.edge.documents import TrustedDocuments
 from graph.edge.oauth import TokenServer
 from graph.edge.rate_limit import RateLimiter
 from graph.edge.response_cache import ResponseCache
+from graph.edge.telemetry import instrument_pool
 from graph.settings import Settings
 from models.bookings.gateway import PaymentGateway, SimulatedGateway
+from models.monitoring import tracing
 from models.notifications.mail import Mailer, SmtpTarget
 from models.store import mongo
 from models.store.cache import TagVersions, build_cache
@@ -54,10 +57,17 @@ class Services:
     def build(cls, settings: Settings) -> Services:
         if not settings.database_url or not settings.mongodb_url:
             raise RuntimeError("DATABASE_URL and MONGODB_URL must be set (the `astro` command sets them)")
-        cache = build_cache(settings.redis_url, settings.cache_namespace)
+        traced = tracing.tracer() is not None  # graph/edge/telemetry.py: configured before the services
+        cache: BaseCache = build_cache(settings.redis_url, settings.cache_namespace)
+        if traced:
+            cache = cast(BaseCache, tracing.TracedCache(cache))
         tags = TagVersions(cache)
         db = Database(settings.database_url, tags=tags, pool_size=settings.db_pool_size)
-        mongo.connect(settings.mongodb_url, settings.mongodb_db)
+        if traced:
+            tracing.instrument_engine(db.engine)
+        if settings.metrics:
+            instrument_pool(db.engine)
+        mongo.connect(settings.mongodb_url, settings.mongodb_db, listeners=[tracing.MONGO_LISTENER] if traced else [])
         tokens = TokenService(
             settings.jwt_keys,
             settings.jwt_active_kid,

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import asyncpg
 from pymongo.errors import ConnectionFailure
 
+from models.monitoring import telemetry
 from models.store.cache import TagVersions
 from models.store.db import Database
 from models.sync import deliveries
@@ -92,12 +93,18 @@ class Relay:
         failure: tuple[OutboxEvent, BaseException] | None = None
         for event in events:
             try:
-                await self.consumers[name](self.services, event)
+                # The event's origin (request id, operation, principal) goes on every process log line the
+                # consumer writes: one request can be followed into its notifications and log entries.
+                with telemetry.log_context(
+                    request_id=event.origin_request_id, operation=event.origin_operation, principal=event.origin_user
+                ):
+                    await self.consumers[name](self.services, event)
             except Exception as error:
                 failure = (event, error)
                 break  # later events wait: order per aggregate holds (this event comes first)
             done.append(event.id)
             await self.checkpoint(f"effect:{name}")
+        delivered = len(done)
         async with self.services.db.unit_of_work() as uow:
             await deliveries.mark(uow.session, name, done, DELIVERED, None)
             if failure:
@@ -105,12 +112,15 @@ class Relay:
             await uow.session.commit()
         if failure is None:
             self._backoff.pop(name, None)
+        if delivered:
+            telemetry.RELAY_DELIVERIES.labels(name, "delivered").inc(delivered)
         return done, len(events)
 
     async def _record_failure(self, session: Any, name: str, event: OutboxEvent, error: BaseException) -> list[str]:
         """Keep the error; give up on the event after MAX_ATTEMPTS unless it is a store outage."""
         self._back_off(name)
         message = f"{type(error).__name__}: {error}"[:2000]
+        telemetry.RELAY_DELIVERIES.labels(name, "outage" if isinstance(error, OUTAGES) else "failed").inc()
         if isinstance(error, OUTAGES):
             log.warning("consumer %s waits for its store: %s", name, message)
             await deliveries.mark(session, name, [event.id], RETRYING, message)
