@@ -184,26 +184,30 @@ OPERATION_WORD = re.compile(r"\b(query|mutation|subscription)\s+([_A-Za-z][_0-9A
 
 
 @lru_cache(maxsize=1024)
-def operation_type(query: str | None, name: str | None) -> str:
-    """query, mutation or subscription, read from the text without parsing it (the metrics' label only)."""
+def operation_identity(query: str | None, name: str | None) -> tuple[str, str | None]:
+    """(query, mutation or subscription; the operation's name), read from the text without parsing it:
+    the metrics' labels and the log lines only. A document's only named operation names the request."""
     if not query:
-        return "unknown"
-    if name:
-        for kind, found in OPERATION_WORD.findall(query):
-            if found == name:
-                return str(kind)
+        return "unknown", name
+    named = OPERATION_WORD.findall(query)
+    if name is None and len(named) == 1:
+        name = named[0][1]
+    for kind, found in named:
+        if found == name:
+            return str(kind), name
     start = query.lstrip()
     for kind in ("mutation", "subscription"):
         if start.startswith(kind):
-            return kind
-    return "query"
+            return kind, name
+    return "query", name
 
 
-def observe(request: Request, *, query: str | None, name: str | None, errors: bool = False) -> None:
+def observe(request: Request, *, query: str | None, name: str | None) -> None:
+    kind, name = operation_identity(query, name)
+    telemetry.set_context(operation=name)
     found: Observation | None = request.scope.get("state", {}).get("observation")
     if found is not None:
-        found.operation, found.type, found.errors = name, operation_type(query, name), errors
-        telemetry.set_context(operation=name)
+        found.operation, found.type = name, kind
 
 
 def observe_raw_hit(request: Request, body: bytes) -> None:
@@ -217,7 +221,7 @@ def observe_raw_hit(request: Request, body: bytes) -> None:
         if isinstance(params, dict):
             name = params.get("operationName") if isinstance(params.get("operationName"), str) else None
             query = params.get("query") if isinstance(params.get("query"), str) else None
-            found.operation, found.type = name, operation_type(query, name) if query else "query"
+            found.type, found.operation = operation_identity(query, name) if query else ("query", name)
 
 
 def errored(request: Request) -> None:

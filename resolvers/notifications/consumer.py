@@ -6,6 +6,7 @@ nothing new. The emails themselves go out later, from the queue (resolvers/notif
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol
@@ -24,6 +25,8 @@ from models.sync.outbox import OutboxEvent
 from resolvers.accounts.users import confirmation_link
 from resolvers.notifications import recipients as who
 from resolvers.notifications.templates import template_for
+
+log = logging.getLogger("astro.notifications")
 
 
 class NotifyServices(Protocol):
@@ -73,6 +76,8 @@ async def notify(services: NotifyServices, event: OutboxEvent, *, now: datetime 
         )
         created = len((await uow.session.execute(statement.returning(col(Notification.id)))).all())
         await uow.commit()
+    # The relay runs consumers in the event's origin context: this line carries the request that caused it.
+    log.info("%d notification(s) queued for %s %s", created, event.event_type, event.id)
     return created
 
 

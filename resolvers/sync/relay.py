@@ -121,13 +121,16 @@ class Relay:
         self._back_off(name)
         message = f"{type(error).__name__}: {error}"[:2000]
         telemetry.RELAY_DELIVERIES.labels(name, "outage" if isinstance(error, OUTAGES) else "failed").inc()
+        origin = {"request_id": event.origin_request_id, "operation": event.origin_operation}
         if isinstance(error, OUTAGES):
-            log.warning("consumer %s waits for its store: %s", name, message)
+            with telemetry.log_context(**origin):
+                log.warning("consumer %s waits for its store: %s", name, message)
             await deliveries.mark(session, name, [event.id], RETRYING, message)
             return []
         attempts = (await deliveries.attempts_of(session, name, [event.id])).get(event.id, 0) + 1
         status = DEAD if attempts >= MAX_ATTEMPTS else RETRYING
-        log.error("consumer %s failed on event %s (attempt %d): %s", name, event.id, attempts, message)
+        with telemetry.log_context(**origin):
+            log.error("consumer %s failed on event %s (attempt %d): %s", name, event.id, attempts, message)
         await deliveries.mark(session, name, [event.id], status, message)
         return [event.id] if status == DEAD else []
 
