@@ -107,9 +107,11 @@ def configure_logging(settings: Settings) -> None:
 # ---------------------------------------------------------------- tracing
 
 
-def configure_tracing(settings: Settings, exporter: Any = None) -> Any:
+def configure_tracing(settings: Settings, exporter: Any = None, *, batch: bool = False) -> Any:
     """Turn tracing on when the settings ask for it (or give `exporter`, as the tests and the bench do):
-    a batch processor sending to the OTLP/HTTP endpoint of OTEL_EXPORTER_OTLP_ENDPOINT. Returns the provider."""
+    a batch processor sending to the OTLP/HTTP endpoint of OTEL_EXPORTER_OTLP_ENDPOINT. A given exporter gets
+    every span as it ends (tests), or through the same batch processor with `batch` (the bench). Returns the
+    provider."""
     if exporter is None and not settings.tracing_enabled:
         return None
     from opentelemetry.sdk.resources import Resource  # noqa: PLC0415 - only when tracing is on
@@ -120,7 +122,7 @@ def configure_tracing(settings: Settings, exporter: Any = None) -> Any:
         resource=Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", "astrobookings")})
     )
     if exporter is not None:
-        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        provider.add_span_processor(BatchSpanProcessor(exporter) if batch else SimpleSpanProcessor(exporter))
     else:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter  # noqa: PLC0415
 
