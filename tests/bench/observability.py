@@ -11,7 +11,11 @@ service's)."""
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import shutil
+import statistics
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,6 +142,74 @@ def overhead(p: Plan, cached_env: dict[str, str], uncached_env: dict[str, str]) 
             specs[name] = s.post_spec(f"{url}/graphql", uncached_body, p.connections)
         rows += _rows("catalogue first 50, nested agency + rocket, cache off", _alternate(specs, timing))
     return rows
+
+
+@dataclass
+class CpuRow:
+    scenario: str
+    variant: str
+    cpu_us: list[float]  # one per round
+    off_us: list[float]
+    goal: float | None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.cpu_us)
+
+    @property
+    def ratio(self) -> float:
+        return self.median / statistics.median(self.off_us)
+
+    @property
+    def met(self) -> bool:
+        return self.goal is None or self.ratio <= self.goal
+
+
+CPU_SCENARIOS = {"hit": "catalogue first 20, cache hit, POST + APQ hash", "uncached": "catalogue first 50, cache off"}
+
+
+def cpu_costs(p: Plan, cached_env: dict[str, str], uncached_env: dict[str, str], rounds: int = 3) -> list[CpuRow]:
+    """CPU per request of each variant, in process (tests/bench/observability_cpu.py), rounds alternating."""
+    counts = {"hit": 2000 if p.quick else 10_000, "uncached": 60 if p.quick else 300}
+    rows: list[CpuRow] = []
+    for scenario, base in (("hit", cached_env), ("uncached", uncached_env)):
+        found: dict[str, list[float]] = {name: [] for name in VARIANTS}
+        for _ in range(rounds):
+            for name, extra in VARIANTS.items():
+                env = {**os.environ, **base, **extra, "ASTRO_RUN_WORKER": "false", "ASTRO_BENCH_PROCESS_LOGS": "1"}
+                with tempfile.TemporaryDirectory(prefix="astro-bench-metrics-") as folder:
+                    if extra["ASTRO_METRICS"] == "true":
+                        env["PROMETHEUS_MULTIPROC_DIR"] = folder
+                    command = [str(procs.VENV_BIN / "python"), "-m", "tests.bench.observability_cpu", scenario]
+                    done = subprocess.run(
+                        [*command, str(counts[scenario])], cwd=procs.ROOT, env=env, capture_output=True, text=True
+                    )
+                if done.returncode != 0:
+                    raise RuntimeError(f"observability_cpu {scenario} {name}: {done.stderr[-2000:]}")
+                found[name].append(json.loads(done.stdout.strip().splitlines()[-1])["cpu_us"])
+                print(f"  cpu {scenario} / {name}: {found[name][-1]:.0f} µs per request", flush=True)
+        rows += [CpuRow(CPU_SCENARIOS[scenario], name, us, found[OFF], GOALS.get(name)) for name, us in found.items()]
+    return rows
+
+
+def render_cpu(rows: list[CpuRow]) -> list[str]:
+    out = [
+        "CPU time per request, in process (`tests/bench/observability_cpu.py`: the same app called through ASGI "
+        "with no client or socket, one request after another, one fresh process per variant and round, rounds "
+        "alternating; the median of 3 rounds). It counts only what the service's process spends, so it holds on "
+        "a machine busy with other work, where the throughput figures above do not.",
+        "",
+        "| scenario | telemetry | CPU µs / request | per round | ratio to off | goal | met |",
+        "| --- | --- | ---: | --- | ---: | ---: | --- |",
+    ]
+    for row in rows:
+        goal = f"≤ {row.goal:.2f}" if row.goal else ""
+        met = "" if row.goal is None else ("yes" if row.met else "NO")
+        rounds = ", ".join(f"{value:.0f}" for value in row.cpu_us)
+        out.append(
+            f"| {row.scenario} | {row.variant} | {row.median:.0f} | {rounds} | **{row.ratio:.3f}** | {goal} | {met} |"
+        )
+    return out
 
 
 def render(rows: list[OverheadRow], timing_note: str) -> list[str]:

@@ -197,12 +197,12 @@ def render(r: dict[str, Any]) -> str:
 def _observability(r: dict[str, Any]) -> list[str]:
     from tests.bench import observability  # noqa: PLC0415
 
-    rows = r.get("observability") or []
-    if not rows:
+    rows, cpu = r.get("observability") or [], r.get("observability_cpu") or []
+    if not rows and not cpu:
         return []
     t = r["plan"].timing
     note = f"{max(t.warmup_s, 1.0):g} s warm-up, {max(t.runs, 5)} runs of {max(t.duration_s, 2.0):g} s each"
-    return observability.render(rows, note)
+    return [*observability.render_cpu(cpu), "", *observability.render(rows, note)]
 
 
 def _memory(m: dict[str, Any], quick: bool) -> list[str]:

@@ -122,7 +122,7 @@ def _serve(settings: Settings, port: int, folder: Path, log: BinaryIO) -> subpro
 
 
 def _wait(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a busy 2-core machine imports slowly
     while time.monotonic() < deadline:
         assert process.poll() is None, log.read_text()[-3000:]
         try:
