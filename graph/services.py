@@ -59,6 +59,9 @@ class Services:
             raise RuntimeError("DATABASE_URL and MONGODB_URL must be set (the `astro` command sets them)")
         traced = tracing.tracer() is not None  # graph/edge/telemetry.py: configured before the services
         cache: BaseCache = build_cache(settings.redis_url, settings.cache_namespace)
+        # The response cache reads the cache untraced: its hit or miss is an attribute of the request's span
+        # (a span of its own would double the cost of tracing a cache hit, the cheapest request there is).
+        response_cache = ResponseCache(cache, enabled=settings.response_cache)
         if traced:
             cache = cast(BaseCache, tracing.TracedCache(cache))
         tags = TagVersions(cache)
@@ -103,7 +106,7 @@ class Services:
             ),
             usage=UsageRecorder(db, flush_seconds=settings.usage_flush_seconds),
             oauth=TokenServer(tokens),
-            response_cache=ResponseCache(cache, enabled=settings.response_cache),
+            response_cache=response_cache,
             mailer=build_mailer(settings),
             live=build_broker(settings.redis_url, settings.cache_namespace),
         )

@@ -254,8 +254,8 @@ class TelemetryMiddleware:
             return
         from opentelemetry.trace import SpanKind  # noqa: PLC0415
 
-        with tracer.start_as_current_span(f"{scope['method']} /graphql", kind=SpanKind.SERVER) as span:
-            span.set_attribute("http.request_id", scope.get("state", {}).get("request_id", ""))
+        attributes = {"http.request_id": scope.get("state", {}).get("request_id", "")}
+        with tracer.start_as_current_span(f"{scope['method']} /graphql", kind=SpanKind.SERVER, attributes=attributes):
             await self._measured(scope, receive, send)
 
     async def _measured(self, scope: Scope, receive: Receive, send: Send) -> None:

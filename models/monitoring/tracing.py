@@ -32,6 +32,12 @@ def configure(provider: trace.TracerProvider | None) -> None:
     _tracer = provider.get_tracer("astrobookings") if provider is not None else None
 
 
+def annotate(key: str, value: str) -> None:
+    """An attribute on the current span (nothing while tracing is off)."""
+    if _tracer is not None:
+        trace.get_current_span().set_attribute(key, value)
+
+
 def instrument_engine(engine: AsyncEngine) -> None:
     """A span per SQL statement run through this engine (only the statement's text, never its values)."""
     sync_engine = engine.sync_engine
@@ -103,12 +109,12 @@ class TracedCache:
 
     def __init__(self, cache: Any) -> None:
         self._cache = cache
+        for name in CACHE_CALLS:  # wrapped once, not at every call
+            if callable(getattr(cache, name, None)):
+                setattr(self, name, _traced(f"cache {name}", getattr(cache, name)))
 
     def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self._cache, name)
-        if name not in CACHE_CALLS or not callable(attribute):
-            return attribute
-        return _traced(f"cache {name}", attribute)
+        return getattr(self._cache, name)
 
 
 def _traced(name: str, call: Callable[..., Any]) -> Callable[..., Any]:

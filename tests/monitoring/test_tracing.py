@@ -87,3 +87,14 @@ async def test_mongodb_calls_have_spans(edge, spans):
     mongo = [s for s in finished if s.name.startswith("mongodb ") and s.context.trace_id == operation.context.trace_id]
     assert mongo and mongo[0].attributes["db.system"] == "mongodb"
     assert mongo[0].attributes["db.mongodb.collection"] == "users"
+
+
+async def test_a_cache_hit_is_one_span_marked_hit(edge, spans):
+    app = await edge(tracing=True)
+    gql = GraphQLClient(app.http)
+    catalogue = "query Catalogue { launches(first: 2) { edges { node { id } } } }"
+    assert "errors" not in await gql(catalogue)  # a miss: executed and kept
+    spans.clear()
+    assert "errors" not in await gql(catalogue)  # the same bytes: the fast lane
+    (server,) = spans.get_finished_spans()
+    assert server.name == "POST /graphql" and server.attributes["astro.response_cache"] == "hit"
