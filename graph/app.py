@@ -22,6 +22,13 @@ from graph.edge.http import graphql_endpoint
 from graph.edge.limits import Limits
 from graph.edge.oauth import token_endpoint
 from graph.edge.subscriptions import SubscriptionEndpoint
+from graph.edge.telemetry import (
+    TelemetryMiddleware,
+    configure_logging,
+    configure_tracing,
+    metrics_endpoint,
+    process_exited,
+)
 from graph.finance import http as finance_http
 from graph.launches import csv as reports
 from graph.monitoring import export as log_export
@@ -29,6 +36,7 @@ from graph.schema import build_schema
 from graph.services import Services
 from graph.settings import Settings, get_settings
 from models.ids import new_id
+from models.monitoring import telemetry, tracing
 from models.store.db import Database
 from resolvers.sync.worker import Worker
 
@@ -55,7 +63,8 @@ class RequestIdMiddleware:
                 message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        with telemetry.log_context(request_id=request_id):  # every process log line of this request
+            await self.app(scope, receive, send_with_id)
 
 
 # The in-process worker's own PostgreSQL connections: under load the requests keep the app's pool busy, and the
@@ -89,8 +98,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await worker.stop()
                 await worker.services.db.dispose()
             await services.close()
+            process_exited()
 
-    schema = build_schema(production=settings.is_production, limits=Limits.from_settings(settings))
+    if tracing.tracer() is None:
+        configure_tracing(settings)  # on when the settings ask (tests and the bench may have configured it)
+    schema = build_schema(
+        production=settings.is_production, limits=Limits.from_settings(settings), tracing=tracing.tracer() is not None
+    )
     app = Starlette(
         routes=[
             # Every method reaches the endpoint, which answers 405 with `Allow` in GraphQL's JSON shape.
@@ -101,6 +115,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphiql/static/{name}", graphiql_asset, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
             Route("/confirm", confirm_page, methods=["GET"]),
             Route("/reset-password", reset_page, methods=["GET"]),
             *reports.routes(),
@@ -118,5 +133,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         rate_limiter=lambda: app.state.services.rate_limiter,
         counted_paths=frozenset({"/graphql"}),
     )
+    app.add_middleware(TelemetryMiddleware, metrics=settings.metrics)
     app.add_middleware(RequestIdMiddleware)
     return app
+
+
+def serve_app() -> Starlette:
+    """The app as `astro serve` runs it (uvicorn's factory, once per worker process): process logs as the
+    settings say (JSON lines in production), then the app."""
+    settings = get_settings()
+    configure_logging(settings)
+    return create_app(settings)

@@ -26,6 +26,7 @@ from graph.bookings.types import Booking
 from graph.edge.limits import Limits, guard_extension
 from graph.edge.permissions import PartnerScopes
 from graph.edge.scalars import SCALAR_OVERRIDES
+from graph.edge.telemetry import TracingExtension
 from graph.finance import mutations as finance_mutations
 from graph.finance import queries as finance_queries
 from graph.launches import catalogue, reports
@@ -101,9 +102,11 @@ class AstroSchema(strawberry.federation.Schema):
 
 
 @cache
-def build_schema(*, production: bool = False, limits: Limits | None = None) -> AstroSchema:
-    """The application schema; one per (production, limits), so each guard is built once."""
-    return assemble_schema(QUERIES, MUTATIONS, TYPES, production=production, limits=limits, subscriptions=SUBSCRIPTIONS)
+def build_schema(*, production: bool = False, limits: Limits | None = None, tracing: bool = False) -> AstroSchema:
+    """The application schema; one per (production, limits, tracing), so each guard is built once."""
+    return assemble_schema(
+        QUERIES, MUTATIONS, TYPES, production=production, limits=limits, subscriptions=SUBSCRIPTIONS, tracing=tracing
+    )
 
 
 def assemble_schema(
@@ -114,6 +117,7 @@ def assemble_schema(
     production: bool = False,
     limits: Limits | None = None,
     subscriptions: tuple[type, ...] = SUBSCRIPTIONS,
+    tracing: bool = False,
 ) -> AstroSchema:
     """Build a schema from the given roots (tests use it to add test-only fields)."""
     limits = limits or Limits(introspection=not production)
@@ -125,7 +129,13 @@ def assemble_schema(
     return AstroSchema(
         query=merge_types("Query", queries),
         types=types,
-        extensions=[lambda: ParserCache(maxsize=1024), guard_extension(limits), PartnerScopes],
+        # Tracing (graph/edge/telemetry.py) only when it is on: a schema without it runs no hook at all.
+        extensions=[
+            *([TracingExtension] if tracing else []),
+            lambda: ParserCache(maxsize=1024),
+            guard_extension(limits),
+            PartnerScopes,
+        ],
         config=StrawberryConfig(disable_field_suggestions=production),
         federation_version="2.7",
         scalar_overrides=SCALAR_OVERRIDES,

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from aiocache.base import BaseCache
 
@@ -21,10 +21,12 @@ from graph.edge.documents import TrustedDocuments
 from graph.edge.oauth import TokenServer
 from graph.edge.rate_limit import RateLimiter
 from graph.edge.response_cache import ResponseCache
+from graph.edge.telemetry import instrument_pool
 from graph.settings import Settings
 from models.accounts.revocations import LIVE, DurableRevocations
 from models.bookings.gateway import PaymentGateway, SimulatedGateway
 from models.launches.catalogue_cache import TAG as CATALOGUE_TAG
+from models.monitoring import tracing
 from models.notifications.mail import Mailer, SmtpTarget
 from models.store import mongo
 from models.store.cache import TagVersions, build_cache
@@ -61,10 +63,23 @@ class Services:
     def build(cls, settings: Settings) -> Services:
         if not settings.database_url or not settings.mongodb_url:
             raise RuntimeError("DATABASE_URL and MONGODB_URL must be set (the `astro` command sets them)")
-        cache = build_cache(settings.redis_url, settings.cache_namespace)
+        traced = tracing.tracer() is not None  # graph/edge/telemetry.py: configured before the services
+        cache: BaseCache = build_cache(settings.redis_url, settings.cache_namespace)
+        # The response cache reads the cache untraced: its hit or miss is an attribute of the request's span
+        # (a span of its own would double the cost of tracing a cache hit, the cheapest request there is).
+        untraced = cache
+        if traced:
+            cache = cast(BaseCache, tracing.TracedCache(cache))
         tags = TagVersions(cache)
+        response_cache = ResponseCache(
+            untraced, tags=tags, enabled=settings.response_cache, stale_seconds=settings.stale_catalogue_seconds
+        )
         db = Database(settings.database_url, tags=tags, pool_size=settings.db_pool_size)
-        mongo.connect(settings.mongodb_url, settings.mongodb_db)
+        if traced:
+            tracing.instrument_engine(db.engine)
+        if settings.metrics:
+            instrument_pool(db.engine)
+        mongo.connect(settings.mongodb_url, settings.mongodb_db, listeners=[tracing.MONGO_LISTENER] if traced else [])
         tokens = TokenService(
             settings.jwt_keys,
             settings.jwt_active_kid,
@@ -125,9 +140,7 @@ class Services:
             ),
             usage=UsageRecorder(db, flush_seconds=settings.usage_flush_seconds),
             oauth=TokenServer(tokens),
-            response_cache=ResponseCache(
-                cache, tags=tags, enabled=settings.response_cache, stale_seconds=settings.stale_catalogue_seconds
-            ),
+            response_cache=response_cache,
             mailer=build_mailer(settings),
             live=build_broker(settings.redis_url, settings.cache_namespace),
             signals=signals,

@@ -114,6 +114,21 @@ class Settings(BaseSettings):
     sync_poll_seconds: float = 2.0
     sync_lease_seconds: float = 60.0
     sync_max_attempts: int = 2  # claims of one run (the first included) before it is failed as abandoned
+    # Worker heartbeats (resolvers/sync/worker.py -> the `workers` table): how often each worker records one;
+    # health calls a worker stale (degraded) after three missed beats.
+    worker_heartbeat_seconds: float = Field(10.0, gt=0)
+
+    # Operators (graph/edge/telemetry.py, README "Operators"). Prometheus metrics at /metrics; with a token
+    # set, /metrics requires it as a bearer token. Production refuses to start with metrics on and no token.
+    metrics: bool = True
+    metrics_token: str | None = None
+    # Process log lines: "json" (one object per line) or "text"; default json in production, text otherwise.
+    log_format: Literal["json", "text"] | None = None
+    log_level: str = "INFO"
+    # OpenTelemetry tracing: on when true, or when unset and OTEL_EXPORTER_OTLP_ENDPOINT is set (the OTLP/HTTP
+    # exporter reads the standard OTEL_* variables). Off: no span is ever built.
+    tracing: bool | None = None
+    otel_exporter_otlp_endpoint: str | None = Field(None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT"))
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
@@ -131,7 +146,21 @@ class Settings(BaseSettings):
             raise ValueError("production refuses to start without ASTRO_SMTP_URL (notifications are emailed)")
         if self.is_production and self.simulated_gateway_latency_ms:
             raise ValueError("ASTRO_SIMULATED_GATEWAY_LATENCY_MS applies to the simulated gateway only, not production")
+        if self.is_production and self.metrics and not self.metrics_token:
+            raise ValueError(
+                "production refuses to start without ASTRO_METRICS_TOKEN (or with metrics off: ASTRO_METRICS=false)"
+            )
+        if self.metrics_token is not None and len(self.metrics_token) < 16:
+            raise ValueError("metrics_token must be at least 16 characters")
         return self
+
+    @property
+    def json_logs(self) -> bool:
+        return self.is_production if self.log_format is None else self.log_format == "json"
+
+    @property
+    def tracing_enabled(self) -> bool:
+        return bool(self.otel_exporter_otlp_endpoint) if self.tracing is None else self.tracing
 
     @property
     def is_production(self) -> bool:

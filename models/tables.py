@@ -13,6 +13,7 @@ from models.partners.clients import PartnerClient
 from models.partners.persisted import ManifestDocument, OperationUsage, PersistedDocument, PersistedManifest
 from models.sync.deliveries import OutboxDelivery
 from models.sync.outbox import OutboxEvent
+from models.sync.workers import WorkerHeartbeat
 from models.travelers.tables import Traveler
 
 metadata = SQLModel.metadata
@@ -42,5 +43,6 @@ __all__ = [
     "SeatHold",
     "Rocket",
     "Traveler",
+    "WorkerHeartbeat",
     "metadata",
 ]

@@ -113,14 +113,18 @@ def serve(
     # stores are stopped by their context managers and exit hooks.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
-    with configured_stores(), configured_mail() as settings:
+    with configured_stores(), configured_mail() as settings, metrics_folder(settings):
         if prepare:
             _migrate(settings)
             _seed(settings, if_empty=True)
         typer.echo(f"serving http://{host or settings.host}:{port or settings.port}/graphql")
+        from graph.edge.telemetry import configure_logging  # noqa: PLC0415 - after the metrics folder is set
+
+        configure_logging(settings)
         uvicorn.run(
-            "graph.app:create_app",
+            "graph.app:serve_app",  # configures each worker process's logs, then create_app
             factory=True,
+            log_config=None,  # uvicorn's lines go through the same handler (JSON lines in production)
             host=host or settings.host,
             port=port or settings.port,
             workers=workers,
@@ -128,6 +132,35 @@ def serve(
             access_log=False,
             ws="websockets-sansio",  # subscriptions; the default picks the deprecated legacy implementation
         )
+
+
+@contextlib.contextmanager
+def metrics_folder(settings: Settings) -> Iterator[None]:
+    """Prometheus multiprocess mode: every worker process of this server writes its samples under one
+    folder that /metrics reads whole (so `--workers N` report as one). PROMETHEUS_MULTIPROC_DIR when the
+    operator sets it (emptied first: samples of an earlier run would be counted again), else a temporary
+    folder removed at exit. Set before any process imports prometheus_client."""
+    import shutil  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    if not settings.metrics:
+        yield
+        return
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    folder = Path(given) if given else Path(tempfile.mkdtemp(prefix="astro-metrics-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    if "prometheus_client" in sys.modules:
+        log.warning(
+            "prometheus_client was imported before PROMETHEUS_MULTIPROC_DIR: this process's samples stay its own"
+        )
+    try:
+        yield
+    finally:
+        if not given:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @app.command()
@@ -145,8 +178,11 @@ def worker() -> None:
 
 async def _run_worker(settings: Settings) -> None:
     from graph.app import build_worker  # noqa: PLC0415
+    from graph.edge.telemetry import configure_logging, configure_tracing  # noqa: PLC0415
     from graph.services import Services  # noqa: PLC0415
 
+    configure_logging(settings)
+    configure_tracing(settings)
     services = Services.build(settings)
     try:
         await build_worker(services, settings).run_forever()

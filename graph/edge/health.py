@@ -1,12 +1,13 @@
 """Liveness and readiness: `/healthz` (process up) and `/readyz` (every part of the service, each `ok`,
-`degraded` or `down` with a reason; 503 when one is down). The rules: resolvers/monitoring/health.py."""
+`degraded` or `down` with a reason; 503 when a part readiness depends on is down: the stores, the outbox and
+the sync runs, not email). The rules: resolvers/monitoring/health.py."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from resolvers.monitoring.health import DOWN, STORES, service_health
+from resolvers.monitoring.health import DOWN, READINESS, STORES, service_health
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -15,7 +16,7 @@ async def healthz(request: Request) -> JSONResponse:
 
 async def readyz(request: Request) -> JSONResponse:
     health = await service_health(request.app.state.services)
-    ready = all(part.status != DOWN for part in health.parts)
+    ready = all(part.status != DOWN for part in health.parts if part.name in READINESS)
     parts = {
         part.name: {"status": part.status, "reason": part.reason, "ms": part.latency_ms, **part.details}
         for part in health.parts

@@ -42,8 +42,10 @@ from graph.edge.protocol import (
 )
 from graph.edge.rate_limit import Admission
 from graph.edge.response_cache import STALE_HEADER, Lookup
+from graph.edge.telemetry import count_errors, errored, observe, observe_raw_hit
 from graph.services import Services
 from models.launches.catalogue_cache import ANONYMOUS_HEADERS, PUBLIC_HEADERS
+from models.monitoring.telemetry import RESPONSE_CACHE, set_context
 from resolvers.monitoring.logs import record
 
 APQ_MISS = orjson.dumps(
@@ -52,6 +54,7 @@ APQ_MISS = orjson.dumps(
 NO_STORE = {"Cache-Control": "private, no-cache, must-revalidate"}
 SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
 log = logging.getLogger("astro.errors")
+CACHE_HIT, CACHE_MISS = RESPONSE_CACHE.labels("hit"), RESPONSE_CACHE.labels("miss")
 ALL_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
 QUERIES_ONLY = frozenset({OperationType.QUERY})
 
@@ -80,6 +83,7 @@ async def graphql_endpoint(request: Request) -> Response:
     try:
         return await serve(request, services)
     except RequestError as exc:
+        count_errors([exc.code])
         return Response(orjson.dumps(exc.payload()), exc.status, exc.headers, media_type)
     except Exception as exc:  # outside execution (a store down while resolving a document, a bug)
         return unexpected(request, exc, media_type)
@@ -113,6 +117,8 @@ async def serve(request: Request, services: Services) -> Response:
         # Fast lane (graph/response_cache.py): the same bytes as a cached public answer skip everything else.
         hit, raw_slot = await services.response_cache.raw_lookup(request, raw)
         if hit is not None:
+            CACHE_HIT.inc()
+            observe_raw_hit(request, raw)
             return Response(hit, 200, dict(PUBLIC_HEADERS), media_type)
         body = parse_body(raw)
     else:
@@ -154,11 +160,15 @@ async def run_operation(
     services = context.services
     try:
         operation = await documents.resolve(check_params(params), context.principal, services)
+        observe(request, query=operation.query, name=operation.operation_name)
         # Whole-response cache of anonymous catalogue queries (graph/edge/response_cache.py).
         cached = await services.response_cache.lookup(request, operation)
         if cached.body is not None:
+            CACHE_HIT.inc()
             await after_run(services, operation)  # e.g. APQ registration, as if it had run
             return Outcome(raw=cached.body, headers=cached.headers)
+        if cached.public:
+            CACHE_MISS.inc()
         # Rate limits guard execution; a cache hit costs less than counting it would.
         if rate_limited:
             await check_rate(request, context)
@@ -170,6 +180,7 @@ async def run_operation(
     except PersistedQueryNotFound:
         return Outcome(raw=APQ_MISS, headers=dict(NO_STORE))
     except RequestError as exc:
+        count_errors([exc.code])
         return Outcome(payload=exc.payload(), status=exc.status, headers=exc.headers)
     return outcome
 
@@ -252,6 +263,9 @@ def shape_result(result: Any, context: Context, *, hide_suggestions: bool) -> tu
     if not result.errors:
         return {"data": result.data}, True
     errors = format_errors(result.errors, context.request_id)
+    count_errors([error.get("extensions", {}).get("code") for error in errors])
+    if context.request is not None:
+        errored(context.request)
     if hide_suggestions:
         for error in errors:
             error["message"] = SUGGESTION.sub("", error["message"])
@@ -269,6 +283,9 @@ async def after_run(services: Services, operation: Operation) -> None:
 
 def build_context(request: Request) -> Context:
     """The caller comes from the authentication middleware (graph/edge/authentication.py), verified once."""
+    principal = request.state.principal
+    if principal is not None:
+        set_context(principal=f"{principal.role}:{principal.id}")  # the process log lines of this request
     return Context(
         request=request,
         services=request.app.state.services,

@@ -47,6 +47,7 @@ from models.launches.catalogue_cache import ANONYMOUS_HEADERS as ANONYMOUS
 from models.launches.catalogue_cache import PRIVATE_HEADERS as PRIVATE
 from models.launches.catalogue_cache import PUBLIC_HEADERS as PUBLIC
 from models.launches.catalogue_cache import PUBLIC_ROOT_FIELDS, STORE_SECONDS, TAG
+from models.monitoring import tracing
 from models.store.cache import TagVersions
 
 log = logging.getLogger("astro.response_cache")
@@ -168,7 +169,9 @@ class ResponseCache:
         slot = Slot(key, f"{int(found[0] or 0)}:".encode())
         entry = found[1]
         if isinstance(entry, bytes) and entry.startswith(slot.stamp):
+            tracing.annotate("astro.response_cache", "hit")
             return entry[len(slot.stamp) :], None
+        tracing.annotate("astro.response_cache", "miss")
         return None, slot
 
     async def _write(self, slot: Slot, body: bytes, fresh_until: datetime | None = None) -> None:

@@ -4,6 +4,7 @@ failed for good (5xx, with the server's code and message kept)."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 from dataclasses import dataclass
 from datetime import timedelta
@@ -91,6 +92,22 @@ class Mailer:
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:  # refused, unreachable, timed out
             return _retry(exc)
         return SendOutcome(Verdict.SENT)
+
+    async def probe(self, within: float) -> None:
+        """Connect and EHLO (then QUIT), each step within `within` seconds; raises when the server cannot be reached
+        or does not greet. Nothing is sent and no login is attempted."""
+        target = self.target
+        if target is None:
+            raise ConnectionError("no SMTP server configured")
+        client = aiosmtplib.SMTP(
+            hostname=target.host, port=target.port, use_tls=target.implicit_tls, start_tls=False, timeout=within
+        )
+        await client.connect()
+        try:
+            await client.ehlo()
+        finally:
+            with contextlib.suppress(Exception):
+                await client.quit()
 
 
 def _retry(exc: BaseException) -> SendOutcome:

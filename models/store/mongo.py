@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, ParamSpec, TypeVar
 
 import anyio.to_thread
 import mongoengine
@@ -27,8 +27,9 @@ class SystemStoreUnavailable(ConnectionFailure):
     """MongoDB failed moments ago; not retried until the circuit closes again."""
 
 
-def connect(url: str, db: str | None = None) -> None:
-    """Connect the default alias; the URL's database wins over `db` when it names one."""
+def connect(url: str, db: str | None = None, *, listeners: Sequence[Any] = ()) -> None:
+    """Connect the default alias; the URL's database wins over `db` when it names one. `listeners`:
+    pymongo command listeners (the tracing spans of models/monitoring/tracing.py)."""
     global _failed_at
     name = parse_uri(url).get("database") or db or "astrobookings"
     mongoengine.disconnect()
@@ -40,6 +41,7 @@ def connect(url: str, db: str | None = None) -> None:
         serverSelectionTimeoutMS=SELECTION_TIMEOUT_MS,
         connectTimeoutMS=CONNECT_TIMEOUT_MS,
         socketTimeoutMS=SOCKET_TIMEOUT_MS,
+        **({"event_listeners": list(listeners)} if listeners else {}),
     )
     _failed_at = None
 

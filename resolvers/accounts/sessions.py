@@ -33,7 +33,7 @@ from models.base import utcnow
 from models.errors import Unauthenticated
 from models.ids import new_id
 from models.store.mongo import run_sync
-from resolvers.monitoring.logs import record
+from resolvers.monitoring.logs import record, record_call
 from resolvers.request import RequestBundle
 
 log = logging.getLogger("astro.auth")
@@ -114,7 +114,10 @@ async def login(call: RequestBundle, *, email: str, password: str) -> SessionTok
         )
         raise
     log.info("login user=%s", user.id)
-    return await issue_session(call.auth, user)
+    tokens = await issue_session(call.auth, user)
+    actor = f"{user.role}:{user.id}"
+    await record_call(call, "login", f"{actor} signed in", actor=actor, entity=("User", user.id))
+    return tokens
 
 
 async def refresh_session(call: RequestBundle, *, refresh_token: str) -> SessionTokens:
@@ -128,7 +131,11 @@ async def refresh_session(call: RequestBundle, *, refresh_token: str) -> Session
     user = await run_sync(find_user, claimed.user_id)
     if user is None or not user.is_active or _as_utc(claimed.expires_at) <= utcnow():
         raise Unauthenticated("Invalid refresh token")
-    return await issue_session(kit, user, claimed.family_id)
+    tokens = await issue_session(kit, user, claimed.family_id)
+    actor = f"{user.role}:{user.id}"
+    message = f"session {claimed.family_id} of {actor} refreshed"
+    await record_call(call, "session_refreshed", message, actor=actor, entity=("Session", claimed.family_id))
+    return tokens
 
 
 async def _refuse_unclaimable(call: RequestBundle, digest: str) -> None:
@@ -158,6 +165,8 @@ async def logout(call: RequestBundle) -> None:
         await kit.revocations.revoke(principal.token_id, principal.expires_at)
     if principal.session_id:
         await end_session(kit, principal.session_id)
+    entity = ("Session", principal.session_id) if principal.session_id else None
+    await record_call(call, "logout", f"{principal.role}:{principal.id} signed out", entity=entity)
 
 
 def _digest(token: str) -> str:

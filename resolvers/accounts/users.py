@@ -36,6 +36,7 @@ from models.store.mongo import run_sync
 from models.sync.events import Aggregate, Event
 from models.sync.outbox import record_event
 from resolvers.accounts.sessions import access_token_for, admit, reset_throttle
+from resolvers.monitoring.logs import record_call
 from resolvers.request import RequestBundle
 
 log = logging.getLogger("astro.auth")
@@ -135,6 +136,8 @@ async def confirm_email(call: RequestBundle, *, token: str) -> EmailConfirmation
     fresh = None
     if principal is not None and principal.id == user.id:
         fresh = access_token_for(kit.tokens, user, principal.session_id)
+    actor = f"{user.role}:{user.id}"
+    await record_call(call, "email_confirmed", f"{actor} confirmed their email", actor=actor, entity=("User", user.id))
     return EmailConfirmation(user, fresh)
 
 
@@ -156,6 +159,10 @@ async def change_password(call: RequestBundle, *, current_password: str, new_pas
         record_event(uow.session, call.origin, Event.PASSWORD_CHANGED, (Aggregate.USER, user.id), payload)
         await uow.commit()
     log.info("password changed user=%s sessions_ended=%d", user.id, len(families))
+    message = f"{principal.role}:{user.id} changed their password"
+    await record_call(
+        call, "password_changed", message, entity=("User", user.id), data={"sessionsEnded": len(families)}
+    )
     return len(families)
 
 

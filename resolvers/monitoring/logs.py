@@ -38,6 +38,28 @@ async def record(
         log.warning("system log entry %s not written: %r", action, exc)
 
 
+async def record_call(
+    call: RequestBundle,
+    action: str,
+    message: str,
+    *,
+    entity: tuple[str, str] | None = None,
+    data: dict[str, Any] | None = None,
+    actor: str | None = None,
+) -> None:
+    """The direct entry of a mutation that changes no PostgreSQL row (so no outbox event carries it): a
+    sign-in, a sign-out, a password change. Stamped with the call's origin (caller and request id)."""
+    await record(
+        "info",
+        action,
+        message,
+        actor=actor or call.origin.actor,
+        request_id=call.origin.request_id,
+        entity=entity,
+        data=data,
+    )
+
+
 def require_it(call: RequestBundle) -> None:
     if not may_operate_system(call.caller):
         raise Forbidden("Only IT staff may do this")

@@ -8,6 +8,7 @@ nothing new. The emails themselves go out later, from the queue (resolvers/notif
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol
@@ -25,6 +26,8 @@ from resolvers.accounts.recovery import INVITATION_TTL_SECONDS, RESET_TTL_SECOND
 from resolvers.accounts.users import confirmation_link
 from resolvers.notifications import recipients as who
 from resolvers.notifications.templates import template_for
+
+log = logging.getLogger("astro.notifications")
 
 
 class NotifyServices(Protocol):
@@ -83,6 +86,8 @@ async def notify_all(services: NotifyServices, events: list[OutboxEvent], *, now
                 )
         created = await queue_notifications(uow.session, rows, now)
         await uow.commit()
+    # The relay runs consumers in the event's origin context: this line carries the request that caused it.
+    log.info("%d notification(s) queued for %s %s", created, event.event_type, event.id)
     return created
 
 

@@ -13,6 +13,7 @@ from models.base import utcnow
 from models.errors import Forbidden, ValidationFailed
 from models.notifications.errors import NotificationNotFound
 from models.notifications.tables import Notification, NotificationStatus
+from resolvers.monitoring.logs import record_call
 from resolvers.request import RequestBundle
 
 MAX_PAGE = 100
@@ -78,4 +79,6 @@ async def mark_notification_read(
         if note.read_at is None:
             note.read_at = now or utcnow()
             await uow.commit()
-        return note
+    # A read mark is no outbox event (nobody is told of it); it is logged directly.
+    await record_call(call, "notification_read", f"notification {note.id} read", entity=("Notification", note.id))
+    return note

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import asyncpg
 from pymongo.errors import ConnectionFailure
 
+from models.monitoring import telemetry
 from models.store.cache import TagVersions
 from models.store.db import Database
 from models.sync import deliveries
@@ -90,6 +91,8 @@ class Relay:
         async with self.services.db.unit_of_work() as uow:
             for name, _, done, failure in outcomes:
                 await deliveries.mark(uow.session, name, done, DELIVERED, None)
+                if done:
+                    telemetry.RELAY_DELIVERIES.labels(name, "delivered").inc(len(done))
                 touched.update(done)
                 if failure:
                     touched.update(await self._record_failure(uow.session, name, *failure))
@@ -118,7 +121,8 @@ class Relay:
         to find the event that fails: the ids handled, and the failing event with its error."""
         consumer = self.consumers[name]
         try:
-            await consumer(self.services, events)
+            with origin_of(events):
+                await consumer(self.services, events)
             return [event.id for event in events], None
         except Exception as error:
             if len(events) == 1 or isinstance(error, OUTAGES):
@@ -126,7 +130,8 @@ class Relay:
         done: list[str] = []
         for event in events:
             try:
-                await consumer(self.services, [event])
+                with origin_of([event]):
+                    await consumer(self.services, [event])
             except Exception as error:
                 return done, (event, error)  # later events wait: order per aggregate holds
             done.append(event.id)
@@ -136,13 +141,16 @@ class Relay:
         """Keep the error; give up on the event after MAX_ATTEMPTS unless it is a store outage."""
         self._back_off(name)
         message = f"{type(error).__name__}: {error}"[:2000]
+        telemetry.RELAY_DELIVERIES.labels(name, "outage" if isinstance(error, OUTAGES) else "failed").inc()
         if isinstance(error, OUTAGES):
-            log.warning("consumer %s waits for its store: %s", name, message)
+            with origin_of([event]):
+                log.warning("consumer %s waits for its store: %s", name, message)
             await deliveries.mark(session, name, [event.id], RETRYING, message)
             return []
         attempts = (await deliveries.attempts_of(session, name, [event.id])).get(event.id, 0) + 1
         status = DEAD if attempts >= MAX_ATTEMPTS else RETRYING
-        log.error("consumer %s failed on event %s (attempt %d): %s", name, event.id, attempts, message)
+        with origin_of([event]):
+            log.error("consumer %s failed on event %s (attempt %d): %s", name, event.id, attempts, message)
         await deliveries.mark(session, name, [event.id], status, message)
         return [event.id] if status == DEAD else []
 
@@ -206,3 +214,19 @@ class Relay:
         now = asyncio.get_running_loop().time()
         ends = [retry_at - now for retry_at, _ in self._backoff.values() if retry_at > now]
         return min([self.poll_seconds, *ends])
+
+
+def origin_of(events: list[OutboxEvent]) -> contextlib.AbstractContextManager[None]:
+    """The events' origin (request id, operation, principal) on every process log line their consumer
+    writes, so one request can be followed into its notifications and log entries; a batch from several
+    requests names each request id (comma-separated)."""
+
+    def one(values: list[str | None]) -> str | None:
+        unique = list(dict.fromkeys(value for value in values if value))
+        return ",".join(unique) or None
+
+    return telemetry.log_context(
+        request_id=one([event.origin_request_id for event in events]),
+        operation=one([event.origin_operation for event in events]),
+        principal=one([event.origin_user for event in events]),
+    )

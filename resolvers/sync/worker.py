@@ -11,7 +11,9 @@ import socket
 import zlib
 from collections.abc import Mapping
 
+from models.base import utcnow
 from models.ids import new_id
+from models.sync import workers
 from resolvers.monitoring.logs import record
 from resolvers.sync.consumers import CONSUMERS
 from resolvers.sync.relay import Consumer, Relay, WorkerServices
@@ -45,6 +47,7 @@ class Worker:
         settings = getattr(services, "settings", None)
         if periodic is None and settings is not None:
             self.every(settings.sync_poll_seconds, self._run_syncs, name="sync_runs")
+            self.every(settings.worker_heartbeat_seconds, self.heartbeat, name="heartbeat")
 
     def every(self, seconds: float, task: Task, *, name: str | None = None, single: bool = False) -> None:
         """Run `task(services)` every `seconds` (register before `start`)."""
@@ -52,6 +55,27 @@ class Worker:
 
     async def _run_syncs(self, services: WorkerServices) -> None:
         await run_queued(services, self.id)
+
+    async def heartbeat(self, services: WorkerServices | None = None) -> None:
+        """Record that this worker is alive (the `workers` table; health shows it)."""
+        async with self.services.db.unit_of_work() as uow:
+            await workers.beat(
+                uow.session,
+                self.id,
+                host=socket.gethostname()[:100],
+                pid=os.getpid(),
+                now=utcnow(),
+                relay_active=self.relay.active,
+            )
+            await uow.commit()
+
+    async def _forget(self) -> None:
+        try:
+            async with self.services.db.unit_of_work() as uow:
+                await workers.forget(uow.session, self.id)
+                await uow.commit()
+        except Exception:
+            log.warning("worker %s: heartbeat row not removed", self.id, exc_info=True)
 
     async def start(self) -> None:
         await record("info", "worker_started", f"worker {self.id} started", actor=f"worker:{self.id}")
@@ -64,6 +88,8 @@ class Worker:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if any(job.name == "heartbeat" for job in self.periodic):
+            await self._forget()
         if self._tasks:
             await record("info", "worker_stopped", f"worker {self.id} stopped", actor=f"worker:{self.id}")
         self._tasks = []

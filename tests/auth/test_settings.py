@@ -17,7 +17,8 @@ def test_production_refuses_the_default_signing_key(monkeypatch):
     with pytest.raises(ValidationError, match="default development signing key"):
         Settings(jwt_keys={"old": DEV_JWT_SECRET, "new": STRONG}, jwt_active_kid="new")
     mail = "smtps://mail.example"  # production also needs an SMTP server (tests/notifications)
-    assert Settings(jwt_keys={"prod-1": STRONG}, jwt_active_kid="prod-1", smtp_url=mail).is_production
+    settings = Settings(jwt_keys={"prod-1": STRONG}, jwt_active_kid="prod-1", smtp_url=mail, metrics_token=STRONG)
+    assert settings.is_production
 
 
 def test_short_secrets_and_an_unknown_active_kid_are_refused():
@@ -33,6 +34,7 @@ def test_the_payment_webhook_secret_is_never_defaulted_in_production():
     assert Settings().webhook_secret == DEV_WEBHOOK_SECRET
     production = {"environment": "production", "jwt_keys": {"prod-1": STRONG}, "jwt_active_kid": "prod-1"}
     production["smtp_url"] = "smtps://mail.example"  # production also needs an SMTP server
+    production["metrics_token"] = STRONG  # and a /metrics token (tests/monitoring/test_metrics.py)
     assert Settings(**production).webhook_secret is None
     assert Settings(**production, payment_webhook_secret=STRONG).webhook_secret == STRONG
     with pytest.raises(ValueError):

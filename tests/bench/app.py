@@ -9,13 +9,17 @@ product's `create_app` never mounts these routes.
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from graph import app as product
-from graph.settings import Settings
+from graph.edge.telemetry import configure_logging, configure_tracing
+from graph.settings import Settings, get_settings
 
 KEY = "bench:baseline"
 JSON = "application/json"
@@ -41,7 +45,27 @@ def routes() -> list[Route]:
     ]
 
 
+class NullExporter:
+    """Takes every span and keeps none (the observability step's tracing, without a collector)."""
+
+    def export(self, spans: Any) -> Any:
+        from opentelemetry.sdk.trace.export import SpanExportResult
+
+        return SpanExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        return None
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        return True
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+    if os.environ.get("ASTRO_BENCH_PROCESS_LOGS"):  # as `astro serve` does (graph.app:serve_app)
+        configure_logging(settings)
+    if os.environ.get("ASTRO_BENCH_TRACING") == "null":  # spans built and batched as in production, then dropped
+        configure_tracing(settings, NullExporter(), batch=True)
     app = product.create_app(settings)
     app.router.routes.extend(routes())
     return app

@@ -180,6 +180,7 @@ def render(r: dict[str, Any]) -> str:
         *_section(
             "Catalogue deep page (cursor at the end, cache off)", _deep(r["deep"], r["loads"]) if r["deep"] else []
         ),
+        *_section("Observability overhead (metrics, JSON logs, tracing)", _observability(r)),
         *_section("SQL statements per operation", _sql(r["sql"], r.get("sql_pgl", {})) if r["sql"] else []),
         *_section("Memory", _memory(r["memory"], p.quick) if r["memory"] else []),
         *_section("Start-up", _startup(r["startup"]) if r["startup"] else []),
@@ -191,6 +192,17 @@ def render(r: dict[str, Any]) -> str:
     if FINDINGS.exists():
         lines += [FINDINGS.read_text().rstrip(), ""]
     return "\n".join(lines)
+
+
+def _observability(r: dict[str, Any]) -> list[str]:
+    from tests.bench import observability  # noqa: PLC0415
+
+    rows, cpu = r.get("observability") or [], r.get("observability_cpu") or []
+    if not rows and not cpu:
+        return []
+    t = r["plan"].timing
+    note = f"{max(t.warmup_s, 1.0):g} s warm-up, {max(t.runs, 5)} runs of {max(t.duration_s, 2.0):g} s each"
+    return [*observability.render_cpu(cpu), "", *observability.render(rows, note)]
 
 
 def _memory(m: dict[str, Any], quick: bool) -> list[str]:

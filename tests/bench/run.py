@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.bench import procs, report, setup_db, steps
+from tests.bench import observability, procs, report, setup_db, steps
 from tests.bench.measure import Timing
 
-STEPS = ("deep", "hits", "uncached", "agency", "book", "memory", "sql", "startup")
+STEPS = ("deep", "hits", "uncached", "agency", "book", "observability", "memory", "sql", "startup")
 
 
 @dataclass
@@ -99,6 +99,11 @@ def run(p: Plan, out: Path, only: set[str] | None = None) -> None:
             *([steps.agency_launches(p)] if wanted("agency") else []),
             *(steps.book_seats(p, uncached.restarted_with) if wanted("book") else []),
         ]
+        results["observability"], results["observability_cpu"] = [], []
+        if wanted("observability"):
+            envs = service_env(mongo_url, run_id, cached=True), service_env(mongo_url, run_id, cached=False)
+            results["observability_cpu"] = observability.cpu_costs(p, *envs)
+            results["observability"] = observability.overhead(p, *envs)
         results["memory"] = steps.memory(p, cached) if wanted("memory") else None
         results["sql"] = steps.sql_counts(service_env(mongo_url, run_id, cached=False)) if wanted("sql") else {}
         results["sql_pgl"] = steps.postgraphile_counts() if results["sql"] else {}

@@ -41,7 +41,11 @@ async def test_baseline_routes_return_the_stored_bytes_over_get_and_post(setting
 def test_production_never_mounts_baseline_routes(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("ASTRO_BENCH_BASELINES", "1")  # the old switch: now it means nothing
     production = Settings(
-        environment="production", jwt_keys={"k": "x" * 40}, jwt_active_kid="k", smtp_url="smtp://mail.example:25"
+        environment="production",
+        jwt_keys={"k": "x" * 40},
+        jwt_active_kid="k",
+        smtp_url="smtp://mail.example:25",
+        metrics=False,
     )
     paths = [getattr(route, "path", "") for route in create_app(production).routes]
     assert "/graphql" in paths

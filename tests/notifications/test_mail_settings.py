@@ -29,7 +29,7 @@ def test_production_refuses_to_start_without_an_smtp_url():
     keys = {"jwt_keys": {"k": "x" * 40}, "jwt_active_kid": "k"}
     with pytest.raises(ValidationError, match="ASTRO_SMTP_URL"):
         Settings(environment="production", **keys)
-    assert Settings(environment="production", smtp_url="smtps://mail.example", **keys).smtp_url
+    assert Settings(environment="production", smtp_url="smtps://mail.example", metrics=False, **keys).smtp_url
 
 
 async def test_the_development_server_keeps_every_message_under_the_data_folder(tmp_path: Path):

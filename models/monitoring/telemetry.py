@@ -1,0 +1,95 @@
+"""Operators' telemetry shared by every layer: the log context of the work in hand (request id, operation,
+principal; contextvars, so every log line written while serving a request or delivering its event carries
+them) and the Prometheus instruments that processes update as they work.
+
+Metrics are process-local counters unless PROMETHEUS_MULTIPROC_DIR is set before this module is first
+imported (`astro serve` sets it): then every process writes its samples to files in that folder and
+`/metrics` (graph/edge/telemetry.py) reads them all, so `--workers N` report as one service.
+State that is the same whatever process looks (outbox lag, queue depth, sync runs) is read from the stores
+when `/metrics` is scraped, not kept here."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from prometheus_client import Counter, Gauge, Histogram
+
+
+@dataclass(frozen=True)
+class LogContext:
+    request_id: str | None = None
+    operation: str | None = None
+    principal: str | None = None  # "role:id", never a token or an email
+
+
+EMPTY = LogContext()
+CURRENT: ContextVar[LogContext | None] = ContextVar("astro_log_context", default=None)
+
+
+def current() -> LogContext:
+    return CURRENT.get() or EMPTY
+
+
+def set_context(**values: str | None) -> None:
+    """Add to the current context (e.g. the operation name once it is known); lasts until the task ends or
+    the enclosing `log_context` block resets it."""
+    now = current()
+    CURRENT.set(LogContext(**{**now.__dict__, **{k: v for k, v in values.items() if v is not None}}))
+
+
+@contextlib.contextmanager
+def log_context(
+    *, request_id: str | None = None, operation: str | None = None, principal: str | None = None
+) -> Iterator[None]:
+    token = CURRENT.set(LogContext(request_id, operation, principal))
+    try:
+        yield
+    finally:
+        CURRENT.reset(token)
+
+
+LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+REQUESTS = Counter(
+    "astro_graphql_requests",
+    "GraphQL requests by operation name, operation type and outcome (ok, error, rejected)",
+    ["operation", "type", "outcome"],
+)
+LATENCY = Histogram(
+    "astro_graphql_request_duration_seconds",
+    "GraphQL request latency by operation name and type",
+    ["operation", "type"],
+    buckets=LATENCY_BUCKETS,
+)
+ERRORS = Counter("astro_graphql_errors", "GraphQL errors in responses, by extensions.code", ["code"])
+RESPONSE_CACHE = Counter(
+    "astro_response_cache_lookups", "Whole-response cache lookups of anonymous catalogue queries", ["result"]
+)
+DB_POOL_IN_USE = Gauge(
+    "astro_db_pool_connections_in_use",
+    "PostgreSQL connections checked out of the pools of live processes",
+    multiprocess_mode="livesum",
+)
+RELAY_DELIVERIES = Counter(
+    "astro_relay_deliveries",
+    "Outbox events handed to consumers by the relay, by consumer and outcome",
+    ["consumer", "outcome"],
+)
+
+MAX_OPERATION_NAMES = 200  # per process; names past it are counted as "(other)" (clients choose the names)
+_seen_operations: set[str] = set()
+
+
+def operation_label(name: str | None) -> str:
+    """A bounded label for an operation name: clients choose names, so their number must be capped."""
+    if not name:
+        return "(anonymous)"
+    if name in _seen_operations:
+        return name
+    if len(_seen_operations) >= MAX_OPERATION_NAMES or len(name) > 100:
+        return "(other)"
+    _seen_operations.add(name)
+    return name

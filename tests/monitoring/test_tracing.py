@@ -1,0 +1,100 @@
+"""Tracing: off unless configured; on, a booking's trace is the request's server span, its operation span
+with parse, validate and execute children, and the database and cache calls under execute; MongoDB calls
+have spans too. Spans are kept by the SDK's in-memory exporter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from graph.edge.telemetry import configure_tracing
+from graph.settings import Settings
+from models.monitoring import tracing
+from tests.support import journeys
+from tests.support.graphql import GraphQLClient
+
+BOOK = journeys.BOOK.replace("mutation(", "mutation BookTwo(", 1)
+
+
+@pytest.fixture
+def spans(settings: Settings) -> Iterator[InMemorySpanExporter]:
+    exporter = InMemorySpanExporter()
+    provider = configure_tracing(settings, exporter=exporter)
+    try:
+        yield exporter
+    finally:
+        tracing.configure(None)
+        provider.shutdown()
+
+
+def test_tracing_is_off_unless_configured(monkeypatch):
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
+    assert not Settings().tracing_enabled
+    assert Settings(tracing=True).tracing_enabled
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")
+    assert Settings().tracing_enabled and not Settings(tracing=False).tracing_enabled
+    assert configure_tracing(Settings(tracing=False)) is None and tracing.tracer() is None
+
+
+async def test_a_booking_trace_has_the_operation_its_phases_and_its_store_calls(edge, spans):
+    app = await edge(tracing=True)
+    gql = GraphQLClient(app.http)
+    seller = await journeys.agency(gql, app.services)
+    launch = await journeys.schedule(gql, seller)
+    traveler = await journeys.traveler(gql, app.services)
+    spans.clear()
+    variables = {"launch": launch, "passengers": journeys.PASSENGERS, "token": "tok_success", "key": None}
+    response = await gql.post(BOOK, variables, token=traveler.token)
+    assert response.json()["data"]["bookSeats"]["__typename"] == "BookSeatsSuccess"
+
+    finished = spans.get_finished_spans()
+    by_id = {span.context.span_id: span for span in finished}
+    (server,) = [span for span in finished if span.name == "POST /graphql"]
+    assert server.attributes["http.request_id"] == response.headers["x-request-id"]
+    trace = [span for span in finished if span.context.trace_id == server.context.trace_id]
+    (operation,) = [span for span in trace if span.name == "mutation BookTwo"]
+    assert operation.parent.span_id == server.context.span_id
+    phases = {span.name: span for span in trace if span.parent and span.parent.span_id == operation.context.span_id}
+    assert {"graphql.parse", "graphql.validate", "graphql.execute"} <= set(phases)
+    execute = phases["graphql.execute"]
+
+    def under(span, ancestor) -> bool:
+        while span.parent is not None:
+            if span.parent.span_id == ancestor.context.span_id:
+                return True
+            span = by_id[span.parent.span_id]
+        return False
+
+    database = [span for span in trace if span.name.startswith("db ")]
+    assert database and all(under(span, execute) for span in database)
+    assert any("astro_hold_seats" in span.attributes["db.statement"] for span in database)
+    assert all("tok_success" not in span.attributes["db.statement"] for span in database)  # text, never values
+    cache = [span for span in trace if span.name.startswith("cache ")]
+    assert cache and any(under(span, execute) for span in cache)  # the catalogue's tag bump
+    assert all(span.end_time >= span.start_time for span in trace)
+
+
+async def test_mongodb_calls_have_spans(edge, spans):
+    app = await edge(tracing=True)
+    gql = GraphQLClient(app.http)
+    traveler = await journeys.traveler(gql, app.services, profile=False)
+    spans.clear()
+    assert "errors" not in await gql("query Me { me { id email } }", token=traveler.token)
+    finished = spans.get_finished_spans()
+    (operation,) = [span for span in finished if span.name == "query Me"]
+    mongo = [s for s in finished if s.name.startswith("mongodb ") and s.context.trace_id == operation.context.trace_id]
+    assert mongo and mongo[0].attributes["db.system"] == "mongodb"
+    assert mongo[0].attributes["db.mongodb.collection"] == "users"
+
+
+async def test_a_cache_hit_is_one_span_marked_hit(edge, spans):
+    app = await edge(tracing=True)
+    gql = GraphQLClient(app.http)
+    catalogue = "query Catalogue { launches(first: 2) { edges { node { id } } } }"
+    assert "errors" not in await gql(catalogue)  # a miss: executed and kept
+    spans.clear()
+    assert "errors" not in await gql(catalogue)  # the same bytes: the fast lane
+    (server,) = spans.get_finished_spans()
+    assert server.name == "POST /graphql" and server.attributes["astro.response_cache"] == "hit"
