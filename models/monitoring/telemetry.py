@@ -11,9 +11,10 @@ when `/metrics` is scraped, not kept here."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -49,6 +50,22 @@ def log_context(
         yield
     finally:
         CURRENT.reset(token)
+
+
+def origin_of(events: Sequence[Any]) -> contextlib.AbstractContextManager[None]:
+    """The events' origin (request id, operation, principal) on every process log line their consumer
+    writes, so one request can be followed into its notifications and log entries; a batch from several
+    requests names each request id (comma-separated)."""
+
+    def one(values: list[str | None]) -> str | None:
+        unique = list(dict.fromkeys(value for value in values if value))
+        return ",".join(unique) or None
+
+    return log_context(
+        request_id=one([event.origin_request_id for event in events]),
+        operation=one([event.origin_operation for event in events]),
+        principal=one([event.origin_user for event in events]),
+    )
 
 
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)

@@ -159,10 +159,6 @@ async def change_password(call: RequestBundle, *, current_password: str, new_pas
         record_event(uow.session, call.origin, Event.PASSWORD_CHANGED, (Aggregate.USER, user.id), payload)
         await uow.commit()
     log.info("password changed user=%s sessions_ended=%d", user.id, len(families))
-    message = f"{principal.role}:{user.id} changed their password"
-    await record_call(
-        call, "password_changed", message, entity=("User", user.id), data={"sessionsEnded": len(families)}
-    )
     return len(families)
 
 

@@ -16,6 +16,7 @@ from typing import Protocol
 from auth.services import AuthServices
 from models.accounts.users import find_user
 from models.base import utcnow
+from models.monitoring import telemetry
 from models.notifications.tables import NewNotification, queue_notifications
 from models.notifications.templates import EVENTS, Template, render
 from models.store.db import Database, SqlUnitOfWork
@@ -86,8 +87,10 @@ async def notify_all(services: NotifyServices, events: list[OutboxEvent], *, now
                 )
         created = await queue_notifications(uow.session, rows, now)
         await uow.commit()
-    # The relay runs consumers in the event's origin context: this line carries the request that caused it.
-    log.info("%d notification(s) queued for %s %s", created, event.event_type, event.id)
+    for event in wanted:  # each line carries the request that caused its event
+        with telemetry.origin_of([event]):
+            count = sum(1 for row in rows if row.event_id == event.id)
+            log.info("%d notification(s) for %s %s", count, event.event_type, event.id)
     return created
 
 

@@ -121,7 +121,7 @@ class Relay:
         to find the event that fails: the ids handled, and the failing event with its error."""
         consumer = self.consumers[name]
         try:
-            with origin_of(events):
+            with telemetry.origin_of(events):
                 await consumer(self.services, events)
             return [event.id for event in events], None
         except Exception as error:
@@ -130,7 +130,7 @@ class Relay:
         done: list[str] = []
         for event in events:
             try:
-                with origin_of([event]):
+                with telemetry.origin_of([event]):
                     await consumer(self.services, [event])
             except Exception as error:
                 return done, (event, error)  # later events wait: order per aggregate holds
@@ -143,13 +143,13 @@ class Relay:
         message = f"{type(error).__name__}: {error}"[:2000]
         telemetry.RELAY_DELIVERIES.labels(name, "outage" if isinstance(error, OUTAGES) else "failed").inc()
         if isinstance(error, OUTAGES):
-            with origin_of([event]):
+            with telemetry.origin_of([event]):
                 log.warning("consumer %s waits for its store: %s", name, message)
             await deliveries.mark(session, name, [event.id], RETRYING, message)
             return []
         attempts = (await deliveries.attempts_of(session, name, [event.id])).get(event.id, 0) + 1
         status = DEAD if attempts >= MAX_ATTEMPTS else RETRYING
-        with origin_of([event]):
+        with telemetry.origin_of([event]):
             log.error("consumer %s failed on event %s (attempt %d): %s", name, event.id, attempts, message)
         await deliveries.mark(session, name, [event.id], status, message)
         return [event.id] if status == DEAD else []
@@ -214,19 +214,3 @@ class Relay:
         now = asyncio.get_running_loop().time()
         ends = [retry_at - now for retry_at, _ in self._backoff.values() if retry_at > now]
         return min([self.poll_seconds, *ends])
-
-
-def origin_of(events: list[OutboxEvent]) -> contextlib.AbstractContextManager[None]:
-    """The events' origin (request id, operation, principal) on every process log line their consumer
-    writes, so one request can be followed into its notifications and log entries; a batch from several
-    requests names each request id (comma-separated)."""
-
-    def one(values: list[str | None]) -> str | None:
-        unique = list(dict.fromkeys(value for value in values if value))
-        return ",".join(unique) or None
-
-    return telemetry.log_context(
-        request_id=one([event.origin_request_id for event in events]),
-        operation=one([event.origin_operation for event in events]),
-        principal=one([event.origin_user for event in events]),
-    )

@@ -21,6 +21,7 @@ from models.monitoring.logs import LogEntry
 from models.store import mongo
 from models.sync import jobs
 from models.sync.outbox import Origin
+from resolvers.accounts.recovery import RESET_TTL_SECONDS, password_link
 from resolvers.accounts.users import confirmation_link
 from resolvers.partners import clients
 from resolvers.sync.consumers import CONSUMERS
@@ -305,6 +306,61 @@ async def cancel_sync(w: World) -> Call:
     return Call("mutation($id: ID!) { cancelSync(id: $id) { __typename } }", {"id": run.id}, token=it)
 
 
+async def request_password_reset(w: World) -> Call:
+    user, _ = await w.user("traveler")
+    return Call("mutation($e: String!) { requestPasswordReset(email: $e) { __typename } }", {"e": user.email})
+
+
+async def reset_password(w: World) -> Call:
+    user, _ = await w.user("traveler")
+    link = password_link(w.services.auth, user, issued_at=utcnow(), ttl_seconds=RESET_TTL_SECONDS)
+    token = link.rsplit("token=", 1)[1]
+    query = "mutation($t: String!, $n: String!) { resetPassword(token: $t, newPassword: $n) { __typename } }"
+    return Call(query, {"t": token, "n": NEW_PASSWORD}, secrets=(token,))
+
+
+async def create_employee(w: World) -> Call:
+    _, it = await w.user("it")
+    query = """mutation($e: String!) { createEmployee(name: "Grace", email: $e, role: FINANCIAL) { __typename } }"""
+    return Call(query, {"e": f"grace-{new_id()}@example.test"}, token=it)
+
+
+async def on_user(w: World, mutation: str, *, confirmed: bool = True, extra: str = "") -> Call:
+    _, it = await w.user("it")
+    role = "financial" if "Role" in mutation else "traveler"
+    user, _ = await w.user(role, confirmed=confirmed)
+    query = f"mutation($id: ID!) {{ {mutation}(id: $id{extra}) {{ __typename }} }}"
+    return Call(query, {"id": user.id}, token=it)
+
+
+async def disable_user(w: World) -> Call:
+    return await on_user(w, "disableUser")
+
+
+async def enable_user(w: World) -> Call:
+    call = await on_user(w, "disableUser")
+    assert (await w.gql(call.query, call.variables, token=call.token))["data"]["disableUser"]
+    return Call(call.query.replace("disableUser", "enableUser"), call.variables, token=call.token)
+
+
+async def change_employee_role(w: World) -> Call:
+    return await on_user(w, "changeEmployeeRole", extra=", role: IT")
+
+
+async def resend_confirmation_email(w: World) -> Call:
+    return await on_user(w, "resendConfirmationEmail", confirmed=False)
+
+
+async def send_password_reset(w: World) -> Call:
+    return await on_user(w, "sendPasswordReset")
+
+
+async def close_account(w: World) -> Call:
+    tokens = await w.signed_in()
+    query = "mutation($p: String!) { closeAccount(currentPassword: $p) { __typename } }"
+    return Call(query, {"p": TEST_PASSWORD}, token=tokens["accessToken"])
+
+
 # mutation -> (its arguments, the action of its own entry)
 FACTORIES: dict[str, tuple[Factory, str]] = {
     "register": (register, "account_registered"),
@@ -341,6 +397,15 @@ FACTORIES: dict[str, tuple[Factory, str]] = {
     "deleteNotification": (delete_notification, "notification_deleted"),
     "updateNotificationTemplate": (update_notification_template, "notification_template_updated"),
     "startSync": (start_sync, "sync_started"),
+    "requestPasswordReset": (request_password_reset, "password_reset_requested"),
+    "resetPassword": (reset_password, "password_changed"),
+    "createEmployee": (create_employee, "employee_invited"),
+    "disableUser": (disable_user, "user_disabled"),
+    "enableUser": (enable_user, "user_enabled"),
+    "changeEmployeeRole": (change_employee_role, "user_role_changed"),
+    "resendConfirmationEmail": (resend_confirmation_email, "account_registered"),
+    "sendPasswordReset": (send_password_reset, "password_reset_requested"),
+    "closeAccount": (close_account, "account_closed"),
     "cancelSync": (cancel_sync, "sync_canceled"),
 }
 
