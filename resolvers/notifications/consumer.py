@@ -2,10 +2,16 @@
 
 Idempotent by construction: each row is inserted with ON CONFLICT DO NOTHING on (event id, recipient),
 so an event delivered twice (a relay that crashed before marking it delivered, two relays racing) creates
-nothing new. The emails themselves go out later, from the queue (resolvers/notifications/sender.py)."""
+nothing new. The emails themselves go out later, from the queue (resolvers/notifications/sender.py).
+
+Once committed, each new row is announced on its recipient's live topic (`myNotifications` subscribers, on any
+instance when Redis is set). Only rows this delivery created are announced, so a redelivered event announces
+nothing twice; an announcement lost to a Redis outage is not retried (live messages are hints: a client
+refetches `myNotifications` after a gap)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol
@@ -24,6 +30,9 @@ from models.sync.outbox import OutboxEvent
 from resolvers.accounts.users import confirmation_link
 from resolvers.notifications import recipients as who
 from resolvers.notifications.templates import template_for
+from resolvers.sync.live import notifications_topic
+
+log = logging.getLogger("astro.live")
 
 
 class NotifyServices(Protocol):
@@ -71,9 +80,24 @@ async def notify(services: NotifyServices, event: OutboxEvent, *, now: datetime 
         statement = (
             insert(Notification).values(rows).on_conflict_do_nothing(constraint="notification_once_per_event_recipient")
         )
-        created = len((await uow.session.execute(statement.returning(col(Notification.id)))).all())
+        returning = statement.returning(col(Notification.id), col(Notification.recipient_id))
+        created = [(str(row[0]), str(row[1])) for row in (await uow.session.execute(returning)).all()]
         await uow.commit()
-    return created
+    await announce(services, created)
+    return len(created)
+
+
+async def announce(services: object, created: list[tuple[str, str]]) -> None:
+    """Publishes each new notification to its recipient's live topic (the app's Services carry the broker;
+    callers without one, like scripts, announce nothing)."""
+    live = getattr(services, "live", None)
+    if live is None:
+        return
+    for notification_id, recipient_id in created:
+        try:
+            await live.publish(notifications_topic(recipient_id), {"notification_id": notification_id})
+        except ConnectionError as exc:
+            log.warning("live notification not announced (%s)", exc)
 
 
 def _row(event: OutboxEvent, person: who.Recipient, subject: str, body: str, now: datetime) -> dict[str, object]:
