@@ -12,6 +12,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graph.accounts.confirm_page import confirm_page
+from graph.edge import gateway
 from graph.edge.authentication import AuthenticationMiddleware
 from graph.edge.errors import unhandled
 from graph.edge.graphiql import graphiql_asset
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *reports.routes(),
             *finance_http.routes(),
             *log_export.routes(),
+            *gateway.routes(),
         ],
         lifespan=lifespan,
         exception_handlers={Exception: unhandled},

@@ -28,6 +28,7 @@ from graph.context import Context
 from graph.edge import documents
 from graph.edge.documents import Operation, PersistedQueryNotFound
 from graph.edge.errors import format_errors, is_store_outage
+from graph.edge.gateway import from_gateway
 from graph.edge.graphiql import graphiql_page
 from graph.edge.protocol import (
     GRAPHQL_RESPONSE,
@@ -152,7 +153,9 @@ async def run_operation(
 ) -> Outcome:
     services = context.services
     try:
-        operation = await documents.resolve(check_params(params), context.principal, services)
+        operation = await documents.resolve(
+            check_params(params), context.principal, services, via_gateway=context.via_gateway
+        )
         # Whole-response cache of anonymous catalogue queries (graph/edge/response_cache.py).
         cached = await services.response_cache.lookup(request, operation)
         if cached.body is not None:
@@ -251,4 +254,5 @@ def build_context(request: Request) -> Context:
         request_id=request.state.request_id,
         principal=request.state.principal,
         auth_error=request.state.auth_error,
+        via_gateway=from_gateway(request, request.app.state.services),
     )

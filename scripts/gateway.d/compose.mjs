@@ -1,0 +1,18 @@
+// Composes the supergraph offline from the subgraph's SDL (schema.graphql, which a test keeps in step with
+// the code) with The Guild's federation composition (the library Hive Gateway itself uses).
+// Usage: node compose.mjs <schema.graphql> <subgraph url>   -> the supergraph SDL on stdout; errors: exit 1.
+import { composeServices } from "@theguild/federation-composition";
+import { parse } from "graphql";
+import { readFileSync } from "node:fs";
+
+const [schemaPath, url] = process.argv.slice(2);
+if (!schemaPath || !url) {
+  console.error("usage: node compose.mjs <schema.graphql> <subgraph url>");
+  process.exit(2);
+}
+const result = composeServices([{ name: "astrobookings", url, typeDefs: parse(readFileSync(schemaPath, "utf8")) }]);
+if (result.errors) {
+  for (const error of result.errors) console.error(`composition: ${error.message}`);
+  process.exit(1);
+}
+process.stdout.write(result.supergraphSdl);
