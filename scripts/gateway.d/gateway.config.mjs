@@ -36,6 +36,16 @@ function isPartner(request) {
 }
 
 const resolvedAtEdge = new WeakSet(); // requests whose document id was resolved by the service
+// Texts resolved for callers other than partners (a hash names one text forever): asked once per id. A
+// partner's every request asks the service (its manifest and its revocation apply at once); so does every
+// request under the global safelist (a document removed from the manifests stops running).
+const knownDocuments = new Map();
+const KNOWN_DOCUMENTS_MAX = 4096;
+
+function remember(key, query) {
+  if (knownDocuments.size >= KNOWN_DOCUMENTS_MAX) knownDocuments.delete(knownDocuments.keys().next().value);
+  knownDocuments.set(key, query);
+}
 
 // The text to run for `params`, by the service's rules for this caller; its refusal as a GraphQL error.
 async function resolveAtService(request, params) {
@@ -83,7 +93,9 @@ export const gatewayConfig = defineConfig({
   persistedDocuments: {
     allowArbitraryDocuments: true, // texts are checked by textDocumentsAtEdge, per caller
     async getPersistedOperation(key, request) {
-      const query = await resolveAtService(request, documentParams(key));
+      const cacheable = !SAFELIST_ONLY && !isPartner(request);
+      const query = (cacheable && knownDocuments.get(key)) || (await resolveAtService(request, documentParams(key)));
+      if (cacheable) remember(key, query);
       resolvedAtEdge.add(request);
       return query;
     },
