@@ -25,6 +25,7 @@ import time
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "scripts" / "gateway.d"
@@ -41,10 +42,11 @@ def node_binary() -> str:
     return found
 
 
-def compose(schema: Path, subgraph_url: str) -> str:
-    """The supergraph SDL composed from the subgraph SDL (no network); composition errors stop the script."""
+def compose(schema: Path, subgraph_url: str, others: Sequence[str] = ()) -> str:
+    """The supergraph SDL composed from the subgraph SDL (no network), with `others` (`name=url=sdl file`)
+    alongside; composition errors stop the script."""
     result = subprocess.run(  # noqa: S603 - fixed program and arguments
-        [node_binary(), str(HERE / "compose.mjs"), str(schema), subgraph_url],
+        [node_binary(), str(HERE / "compose.mjs"), str(schema), subgraph_url, *others],
         capture_output=True,
         text=True,
         timeout=120,
@@ -65,12 +67,20 @@ def gateway_env(base: Mapping[str, str], instances: Sequence[str], secret: str) 
 
 @contextlib.contextmanager
 def gateway_process(
-    instances: Sequence[str], *, port: int, secret: str, host: str = "127.0.0.1", env: Mapping[str, str] | None = None
+    instances: Sequence[str],
+    *,
+    port: int,
+    secret: str,
+    host: str = "127.0.0.1",
+    env: Mapping[str, str] | None = None,
+    others: Sequence[str] = (),
+    output: int | IO[bytes] | None = None,
 ) -> Iterator[str]:
-    """Hive Gateway on `host:port` in front of `instances` (base URLs); yields its /graphql URL once ready."""
+    """Hive Gateway on `host:port` in front of `instances` (base URLs) and the `others` subgraphs; yields its
+    /graphql URL once ready. `output`: where its log goes (default: this process's)."""
     with tempfile.TemporaryDirectory(prefix="astro-gateway-") as folder:
         supergraph = Path(folder) / "supergraph.graphql"
-        supergraph.write_text(compose(ROOT / "schema.graphql", f"{instances[0]}/graphql"))
+        supergraph.write_text(compose(ROOT / "schema.graphql", f"{instances[0]}/graphql", others))
         command = [
             node_binary(),
             str(HERE / "node_modules" / "@graphql-hive" / "gateway" / "dist" / "bin.js"),
@@ -83,7 +93,8 @@ def gateway_process(
             "--port",
             str(port),
         ]
-        process = subprocess.Popen(command, cwd=HERE, env=gateway_env(env or os.environ, instances, secret))  # noqa: S603
+        environment = gateway_env(env or os.environ, instances, secret)
+        process = subprocess.Popen(command, cwd=HERE, env=environment, stdout=output, stderr=output)  # noqa: S603
         try:
             wait_ready(f"http://{host}:{port}/healthcheck", process)
             yield f"http://{host}:{port}/graphql"
@@ -178,6 +189,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=4000, help="the gateway's port (default 4000)")
     parser.add_argument("--first-port", type=int, default=8001, help="the first instance's port (default 8001)")
     parser.add_argument("--no-prepare", action="store_true", help="skip migrations and demo data")
+    parser.add_argument(
+        "--subgraph",
+        action="append",
+        default=[],
+        metavar="NAME=URL=SDL_FILE",
+        help="another subgraph to compose alongside (repeatable); it gets the client's Authorization, never the proof",
+    )
     args = parser.parse_args(argv)
     if args.instances < 1:
         parser.error("--instances must be at least 1")
@@ -186,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with (
         fleet(args.instances, host=args.host, first_port=args.first_port, prepare=not args.no_prepare) as urls,
-        gateway_process(urls, port=args.port, secret=secret, host=args.host) as gateway,
+        gateway_process(urls, port=args.port, secret=secret, host=args.host, others=args.subgraph) as gateway,
     ):
         print(f"gateway: {gateway} (ws://{args.host}:{args.port}/graphql) in front of {', '.join(urls)}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):

@@ -19,6 +19,7 @@ if (!SECRET) throw new Error("ASTRO_GATEWAY_SECRET is required");
 const INSTANCES = (process.env.ASTRO_GATEWAY_INSTANCES || "http://127.0.0.1:8000").split(",").map((u) => u.replace(/\/$/, ""));
 const SAFELIST_ONLY = ["true", "1", "yes"].includes((process.env.ASTRO_SAFELIST_ONLY || "").toLowerCase());
 const PROOF = "x-astro-gateway-secret";
+const SUBGRAPH = "astrobookings"; // this service's name in the supergraph (compose.mjs)
 
 let turn = 0;
 const nextInstance = () => INSTANCES[turn++ % INSTANCES.length];
@@ -80,7 +81,7 @@ const textDocumentsAtEdge = {
   },
 };
 
-// Spreads subgraph requests over the instances (the supergraph names the first one).
+// Spreads this service's requests over the instances (the supergraph names the first one).
 const roundRobin = {
   onFetch({ url, setURL }) {
     if (INSTANCES.length > 1 && url.startsWith(INSTANCES[0])) setURL(nextInstance() + url.slice(INSTANCES[0].length));
@@ -104,13 +105,16 @@ export const gatewayConfig = defineConfig({
     },
   },
   propagateHeaders: {
-    fromClientToSubgraphs({ request }) {
+    // The client's Authorization to every subgraph; the proof to this service's only (other teams'
+    // subgraphs composed alongside never see it).
+    fromClientToSubgraphs({ request, subgraphName }) {
+      const headers = subgraphName === SUBGRAPH ? { [PROOF]: SECRET } : {};
       const authorization = request.headers.get("authorization");
-      return authorization ? { authorization, [PROOF]: SECRET } : { [PROOF]: SECRET };
+      return authorization ? { ...headers, authorization } : headers;
     },
   },
   transportEntries: {
-    astrobookings: {
+    [SUBGRAPH]: {
       options: {
         subscriptions: {
           kind: "ws",

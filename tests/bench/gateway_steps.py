@@ -29,8 +29,13 @@ def gateway_overhead(p: Plan) -> list[Row]:
     gateway (one Node process, round robin over one instance) and directly, alternating in the same run."""
     rows = []
     with contextlib.ExitStack() as stack:
-        cached = stack.enter_context(gateway_process([SERVICE], port=CACHED_GATEWAY_PORT, secret=GATEWAY_SECRET))
-        uncached = stack.enter_context(gateway_process([UNCACHED], port=UNCACHED_GATEWAY_PORT, secret=GATEWAY_SECRET))
+        procs.LOGS.mkdir(parents=True, exist_ok=True)
+        log = stack.enter_context((procs.LOGS / "gateway.log").open("wb"))
+        gateways = [
+            stack.enter_context(gateway_process([url], port=port, secret=GATEWAY_SECRET, output=log))
+            for url, port in ((SERVICE, CACHED_GATEWAY_PORT), (UNCACHED, UNCACHED_GATEWAY_PORT))
+        ]
+        cached, uncached = gateways
         variables = {"first": 20}
         register = s.apq_post_body(s.CATALOGUE, variables, with_query=True)
         headers = {"content-type": "application/json"}
@@ -62,12 +67,16 @@ def gateway_node_version() -> str:
 
 def fanout() -> dict[str, Any]:
     """p50 / p99 / last subscriber's delay for FANOUT_SUBSCRIBERS subscribers on two instances."""
+    procs.LOGS.mkdir(parents=True, exist_ok=True)
     out = subprocess.run(  # noqa: S603 - our own module
         [str(procs.VENV_BIN / "python"), "-m", "tests.bench.fanout", str(FANOUT_SUBSCRIBERS), "--json"],
         cwd=procs.ROOT,
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
         timeout=600,
     )
+    (procs.LOGS / "fanout.log").write_text(out.stderr)
+    if out.returncode != 0:
+        raise RuntimeError(f"tests.bench.fanout failed ({procs.LOGS / 'fanout.log'}):\n{out.stderr[-2000:]}")
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))

@@ -12,13 +12,15 @@ import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import pytest
 
 from graph.settings import Settings
 from scripts.gateway import HERE, ROOT, free_port, stop, wait_ready
+from tests.gateway.stub import SDL, stub_app
+from tests.support.live import served
 
 if shutil.which("node") is None:
     pytest.skip("Node.js is needed for the gateway", allow_module_level=True)
@@ -32,7 +34,18 @@ class Fleet:
 
 
 @pytest.fixture(scope="session")
-def fleet(database_url: str, mongodb_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
+async def stub_subgraph(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """Another team's subgraph (tests/gateway/stub.py), served in this process: `name=url=sdl file`."""
+    sdl = tmp_path_factory.mktemp("stub") / "stub.graphql"
+    sdl.write_text(SDL)
+    async with served(stub_app()) as address:
+        yield f"stub=http://{address}/graphql={sdl}"
+
+
+@pytest.fixture(scope="session")
+def fleet(
+    database_url: str, mongodb_url: str, stub_subgraph: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Fleet]:
     assert (HERE / "node_modules").is_dir(), "scripts/gateway.d/node_modules is missing: run scripts/setup"
     tag = uuid.uuid4().hex[:10]
     redis_url = os.environ.get("REDIS_URL") or None
@@ -68,7 +81,7 @@ def fleet(database_url: str, mongodb_url: str, tmp_path_factory: pytest.TempPath
     else:
         env.pop("REDIS_URL", None)
     command = [sys.executable, "-m", "scripts.gateway", "--instances", str(count), "--port", str(port)]
-    command += ["--first-port", str(first), "--no-prepare"]
+    command += ["--first-port", str(first), "--no-prepare", "--subgraph", stub_subgraph]
     process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603 - the operator's own script
     try:
         wait_ready(f"http://127.0.0.1:{port}/healthcheck", process, seconds=120)

@@ -1,6 +1,7 @@
 """Through the gateway (Hive Gateway in front of the instances, tests/gateway/conftest.py): queries with
-nested entities, a mutation, a subscription, a partner's trusted documents resolved and enforced at the edge
-with the service's codes, and authorization still decided in the subgraph."""
+nested entities, entities of another subgraph resolved here through `_entities`, a mutation, a subscription,
+a partner's trusted documents resolved and enforced at the edge with the service's codes, and authorization
+still decided in the subgraph."""
 
 from __future__ import annotations
 
@@ -48,6 +49,25 @@ async def test_a_query_with_nested_entities(fleet: Fleet, cast: Cast) -> None:
     mine = (await through(fleet, {"query": MY_BOOKINGS}, str(cast.tokens["traveler"]))).json()
     assert mine["data"]["myBookings"][0]["launch"]["agency"] == {"legalName": cast.agency.legal_name}
     assert mine["data"]["myBookings"][0]["seats"] == 2
+
+
+async def test_entities_of_another_subgraph_are_resolved_here_through_entities(fleet: Fleet, cast: Cast) -> None:
+    """The stub subgraph answers only ids; the gateway asks this service's `_entities` for the rest, with
+    the caller's Authorization, and this service's rules decide (statusHistory, a user's own account)."""
+    featured = """query($id: ID!) { featuredLaunch(id: $id) { missionName agency { legalName }
+      statusHistory { toStatus } } }"""
+    variables = {"id": cast.launch.id}
+    traveler = (await through(fleet, {"query": featured, "variables": variables}, str(cast.tokens["traveler"]))).json()
+    assert traveler["data"]["featuredLaunch"]["missionName"] == cast.launch.mission_name
+    assert traveler["data"]["featuredLaunch"]["agency"] == {"legalName": cast.agency.legal_name}
+    assert traveler["data"]["featuredLaunch"]["statusHistory"][-1]["toStatus"] == "SCHEDULED"
+    stranger = await through(fleet, {"query": featured, "variables": variables}, str(cast.tokens["other_traveler"]))
+    assert error_codes(stranger.json()) == ["FORBIDDEN"]
+    user = "query($id: ID!) { featuredUser(id: $id) { email } }"
+    me = {"query": user, "variables": {"id": cast.users["traveler"].id}}
+    assert (await through(fleet, me, str(cast.tokens["traveler"]))).json()["data"]["featuredUser"]["email"]
+    assert error_codes((await through(fleet, me, str(cast.tokens["other_traveler"]))).json()) == ["FORBIDDEN"]
+    assert error_codes((await through(fleet, me)).json()) == ["UNAUTHENTICATED"]
 
 
 async def test_a_mutation(fleet: Fleet, cast: Cast) -> None:
