@@ -105,6 +105,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         authenticator=lambda: app.state.services.authenticator,
         rate_limiter=lambda: app.state.services.rate_limiter,
         counted_paths=frozenset({"/graphql"}),
+        gateway_secret=settings.gateway_secret,
     )
     app.add_middleware(RequestIdMiddleware)
     return app

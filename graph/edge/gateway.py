@@ -8,8 +8,9 @@ to run, or the same refusal /graphql would give (status, `extensions.code`). The
 operation and sends the subgraph its own generated sub-queries, which no manifest holds: requests carrying
 the gateway's proof (the header `X-Astro-Gateway-Secret`, or `gatewaySecret` in a websocket's
 `connection_init`, equal to `ASTRO_GATEWAY_SECRET`, compared in constant time) skip the document rules,
-nothing else. Authentication, every field's permission and a partner's scopes still apply in the subgraph;
-requests without the proof are treated exactly as before.
+nothing else, and their per-address rate limits count the client's address the gateway forwards
+(`X-Astro-Client-IP`). Authentication, every field's permission and a partner's scopes still apply in the
+subgraph; requests without the proof are treated exactly as before.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from graphql import GraphQLError, parse, specified_rules
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Scope
 from strawberry.schema.schema import validate_document
 
 from graph.edge import documents
@@ -31,6 +33,7 @@ from graph.services import Services
 
 PROOF_HEADER = "x-astro-gateway-secret"
 PROOF_PARAM = "gatewaySecret"  # the same proof in a websocket's connection_init payload
+CLIENT_IP_HEADER = "x-astro-client-ip"  # the address the gateway saw: per-address rate limits count it
 JSON = "application/json"
 RESOLVABLE = ("query", "documentId", "extensions", "operationName")
 
@@ -44,6 +47,22 @@ def carries_proof(presented: object, secret: str | None) -> bool:
 
 def from_gateway(request: Request, services: Services) -> bool:
     return carries_proof(request.headers.get(PROOF_HEADER), services.settings.gateway_secret)
+
+
+def client_ip(scope: Scope, secret: str | None) -> str | None:
+    """The caller's address: the socket's, or, on a request carrying the gateway's proof, the address the
+    gateway saw (behind it every request comes from the gateway's own address)."""
+    client = scope.get("client")
+    own = client[0] if client else None
+    if not secret:
+        return own
+    proof = forwarded = None
+    for name, value in scope.get("headers", ()):
+        if name == b"x-astro-gateway-secret":
+            proof = value.decode("latin-1")
+        elif name == b"x-astro-client-ip":
+            forwarded = value.decode("latin-1").strip()
+    return (forwarded or own) if carries_proof(proof, secret) else own
 
 
 async def resolve_document(request: Request) -> Response:

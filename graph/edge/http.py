@@ -28,7 +28,7 @@ from graph.context import Context
 from graph.edge import documents
 from graph.edge.documents import Operation, PersistedQueryNotFound
 from graph.edge.errors import format_errors, is_store_outage
-from graph.edge.gateway import from_gateway
+from graph.edge.gateway import client_ip, from_gateway
 from graph.edge.graphiql import graphiql_page
 from graph.edge.protocol import (
     GRAPHQL_RESPONSE,
@@ -176,7 +176,7 @@ async def run_operation(
 
 async def check_rate(request: Request, context: Context, weight: int = 1) -> None:
     principal = context.principal
-    ip = request.client.host if request.client else None
+    ip = client_ip(request.scope, context.services.settings.gateway_secret)
     # The authentication middleware may already have counted this request once, in the same round trip
     # as the token's revocation check: then only a batch's further operations are counted here.
     counted: Admission | None = getattr(request.state, "admission", None)

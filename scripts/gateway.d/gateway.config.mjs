@@ -19,6 +19,7 @@ if (!SECRET) throw new Error("ASTRO_GATEWAY_SECRET is required");
 const INSTANCES = (process.env.ASTRO_GATEWAY_INSTANCES || "http://127.0.0.1:8000").split(",").map((u) => u.replace(/\/$/, ""));
 const SAFELIST_ONLY = ["true", "1", "yes"].includes((process.env.ASTRO_SAFELIST_ONLY || "").toLowerCase());
 const PROOF = "x-astro-gateway-secret";
+const CLIENT_IP = "x-astro-client-ip";
 const SUBGRAPH = "astrobookings"; // this service's name in the supergraph (compose.mjs)
 
 let turn = 0;
@@ -107,8 +108,10 @@ export const gatewayConfig = defineConfig({
   propagateHeaders: {
     // The client's Authorization to every subgraph; the proof to this service's only (other teams'
     // subgraphs composed alongside never see it).
-    fromClientToSubgraphs({ request, subgraphName }) {
-      const headers = subgraphName === SUBGRAPH ? { [PROOF]: SECRET } : {};
+    fromClientToSubgraphs({ request, subgraphName, context }) {
+      // With the proof, the client's address (per-address rate limits count it, not the gateway's own).
+      const address = context?.req?.socket?.remoteAddress;
+      const headers = subgraphName === SUBGRAPH ? { [PROOF]: SECRET, ...(address ? { [CLIENT_IP]: address } : {}) } : {};
       const authorization = request.headers.get("authorization");
       return authorization ? { ...headers, authorization } : headers;
     },

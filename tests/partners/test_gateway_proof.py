@@ -71,3 +71,14 @@ async def test_the_document_route_registers_an_apq_document_only_once_it_validat
         answer = (await app.http.post("/internal/documents", json=again, headers=proof)).json()
         assert (answer == {"query": query}) is registered
         assert registered or error_codes(answer) == ["PERSISTED_QUERY_NOT_FOUND"]
+
+
+async def test_per_address_rate_limits_count_the_address_the_gateway_forwards_only_with_its_proof(edge):
+    app = await edge(gateway_secret=SECRET, rate_limit_per_ip=2, rate_limit_per_user=0)
+    query = {"query": "{ __typename }"}
+    for address in ("203.0.113.1", "203.0.113.2"):
+        forwarded = {PROOF_HEADER: SECRET, "X-Astro-Client-IP": address}
+        assert [(await app.post(query, **forwarded)).status_code for _ in range(3)] == [200, 200, 429]
+    spoofed = {"X-Astro-Client-IP": "203.0.113.3"}  # without the proof: the socket's address counts
+    assert [(await app.post(query, **spoofed)).status_code for _ in range(3)] == [200, 200, 429]
+    assert (await app.post(query, **{"X-Astro-Client-IP": "203.0.113.4"})).status_code == 429
