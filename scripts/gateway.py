@@ -102,7 +102,7 @@ def gateway_process(
             stop([process])
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 60.0) -> None:
+def wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 120.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -84,7 +84,7 @@ def fleet(
     command += ["--first-port", str(first), "--no-prepare", "--subgraph", stub_subgraph]
     process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603 - the operator's own script
     try:
-        wait_ready(f"http://127.0.0.1:{port}/healthcheck", process, seconds=120)
+        wait_ready(f"http://127.0.0.1:{port}/healthcheck", process, seconds=240)
         instances = [f"127.0.0.1:{first + i}" for i in range(count)]
         yield Fleet(f"127.0.0.1:{port}", instances, settings)
     finally:
