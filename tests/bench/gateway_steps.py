@@ -77,6 +77,7 @@ def fanout() -> dict[str, Any]:
         timeout=600,
     )
     (procs.LOGS / "fanout.log").write_text(out.stderr)
-    if out.returncode != 0:
-        raise RuntimeError(f"tests.bench.fanout failed ({procs.LOGS / 'fanout.log'}):\n{out.stderr[-2000:]}")
+    if out.returncode != 0:  # recorded in the report (like a start-up failure), the run goes on
+        last = [line for line in out.stderr.strip().splitlines() if line.strip()][-1:] or ["no output"]
+        return {"error": f"{last[0]} (log: {procs.LOGS / 'fanout.log'})"}
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))

@@ -221,6 +221,8 @@ def _gateway(rows: list[Any]) -> list[str]:
 
 
 def _fanout(f: dict[str, Any]) -> list[str]:
+    if "error" in f:
+        return [f"The fan-out run failed: {f['error']}."]
     p99_ms = f["p99"] * 1000
     return [
         f"{f['subscribers']:,} anonymous `catalogueChanged` subscribers split over two instances sharing Redis "
