@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graph.accounts.confirm_page import confirm_page
 from graph.accounts.reset_page import reset_page
+from graph.edge import gateway
 from graph.edge.authentication import AuthenticationMiddleware
 from graph.edge.errors import unhandled
 from graph.edge.graphiql import graphiql_asset
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *reports.routes(),
             *finance_http.routes(),
             *log_export.routes(),
+            *gateway.routes(),
         ],
         lifespan=lifespan,
         exception_handlers={Exception: unhandled},
@@ -132,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         authenticator=lambda: app.state.services.authenticator,
         rate_limiter=lambda: app.state.services.rate_limiter,
         counted_paths=frozenset({"/graphql"}),
+        gateway_secret=settings.gateway_secret,
     )
     app.add_middleware(TelemetryMiddleware, metrics=settings.metrics)
     app.add_middleware(RequestIdMiddleware)

@@ -34,6 +34,8 @@ class Context:
     # A websocket's `connection_init` payload (Strawberry sets it); None over HTTP.
     connection_params: dict[str, Any] | None = None
     websocket: WebSocket | None = None  # the socket a subscription runs on
+    # The request carries the gateway's proof (graph/edge/gateway.py): trusted documents were enforced there.
+    via_gateway: bool = False
     # This request's DataLoaders (graph/loaders.py), each created on first use.
     loaders: Loaders = field(init=False)
 

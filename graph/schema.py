@@ -36,6 +36,7 @@ from graph.launches.types import Launch
 from graph.monitoring import queries as monitoring_queries
 from graph.notifications import mutations as notifications_mutations
 from graph.notifications import queries as notifications_queries
+from graph.notifications import subscriptions as notifications_subscriptions
 from graph.partners import mutations as partners_mutations
 from graph.partners import queries as partners_queries
 from graph.sync import mutations as sync_mutations
@@ -69,9 +70,9 @@ MUTATIONS: tuple[type, ...] = (
     notifications_mutations.Mutation,
     sync_mutations.Mutation,
 )
-# Live updates (graph/edge/subscriptions.py). A user's notifications feed would join here with its own
-# Subscription type listening on a per-user topic published by resolvers/sync/live.py.
-SUBSCRIPTIONS: tuple[type, ...] = (launches_subscriptions.Subscription,)
+# Live updates (graph/edge/subscriptions.py): each domain's Subscription type listens on topics published by
+# resolvers/sync/live.py (launches) and the notifications consumer (a user's notifications).
+SUBSCRIPTIONS: tuple[type, ...] = (launches_subscriptions.Subscription, notifications_subscriptions.Subscription)
 TYPES: tuple[type, ...] = (User, Agency, Rocket, Launch, Booking, Traveler)
 
 

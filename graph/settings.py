@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     rate_limit_per_ip: int = 1000  # operations per window per client address; 0 disables
     rate_limit_per_user: int = 600  # operations per window per authenticated user or client; 0 disables
     safelist_only: bool = False  # every caller may run only registered (manifest) documents
+    # The federated gateway's proof (scripts/gateway, graph/edge/gateway.py): requests carrying this shared
+    # secret come from the gateway, which enforced trusted documents at the edge. Unset: nothing is trusted.
+    gateway_secret: str | None = None
     apq_ttl_seconds: int = 7 * 24 * 3600  # automatic persisted queries kept in the cache
     usage_flush_seconds: float = 10.0  # partner usage counters are written to PostgreSQL this often
     oauth_require_https: bool | None = None  # default: in production only
@@ -140,6 +143,8 @@ class Settings(BaseSettings):
             raise ValueError("production refuses to start with the default development signing key")
         if self.is_production and self.payment_webhook_secret == DEV_WEBHOOK_SECRET:
             raise ValueError("production refuses to start with the development payment webhook secret")
+        if self.gateway_secret is not None and len(self.gateway_secret) < 32:
+            raise ValueError("gateway_secret must be at least 32 characters")
         if self.payment_webhook_secret is not None and len(self.payment_webhook_secret) < 16:
             raise ValueError("payment_webhook_secret must be at least 16 characters")
         if self.is_production and not self.smtp_url:

@@ -21,6 +21,7 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from auth.authenticate import ANONYMOUS, Authentication, Authenticator
+from graph.edge.gateway import client_ip
 from graph.edge.rate_limit import RateLimiter
 from resolvers.monitoring.logs import record
 
@@ -34,6 +35,7 @@ class AuthenticationMiddleware:
         authenticator: Callable[[], Authenticator],
         rate_limiter: Callable[[], RateLimiter] | None = None,
         counted_paths: frozenset[str] = frozenset(),
+        gateway_secret: str | None = None,
     ) -> None:
         # Getters: the Authenticator and the limiter live in the services the lifespan builds, after the
         # middleware. On `counted_paths` (the GraphQL endpoint) the revocation check and the rate-limit
@@ -42,6 +44,7 @@ class AuthenticationMiddleware:
         self.authenticator = authenticator
         self.rate_limiter = rate_limiter
         self.counted_paths = counted_paths
+        self.gateway_secret = gateway_secret  # behind the gateway, the address it forwards is counted
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in AUTHENTICATED_SCOPES:
@@ -71,9 +74,8 @@ class AuthenticationMiddleware:
         outcome = authenticator.verify(authorization)
         if outcome.principal is None:
             return outcome  # refused before any round trip; the endpoint counts the request by address
-        client = scope.get("client")
         admission = await self.rate_limiter().admit(
-            ip=client[0] if client else None,
+            ip=client_ip(scope, self.gateway_secret),
             user=outcome.principal.id,
             revocation_keys=authenticator.revocation_keys(outcome.principal),
         )

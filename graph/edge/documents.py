@@ -7,6 +7,8 @@ Policy:
   refused (401) even with a token that has not expired yet.
 - with `safelist_only` set, every other caller may run only documents of some registered manifest.
 - otherwise anything goes, and APQ registers documents by hash.
+- behind the federated gateway the first two rules are enforced at the gateway, which resolves documents
+  through this module (graph/edge/gateway.py); its own sub-queries, carrying its proof, run as sent.
 """
 
 from __future__ import annotations
@@ -102,12 +104,16 @@ class DocumentStores(Protocol):
     def trusted(self) -> TrustedDocuments: ...
 
 
-async def resolve(params: dict[str, Any], principal: Principal | None, services: DocumentStores) -> Operation:
+async def resolve(
+    params: dict[str, Any], principal: Principal | None, services: DocumentStores, *, via_gateway: bool = False
+) -> Operation:
+    """`via_gateway`: the request carries the federated gateway's proof (graph/edge/gateway.py), which enforced
+    the partner and safelist rules on the client's own document; its generated sub-queries run as sent."""
     named = requested_hash(params)
     operation = Operation(params.get("query"), params.get("variables"), params.get("operationName"), named)
-    if policies.is_partner_client(principal):
+    if not via_gateway and policies.is_partner_client(principal):
         return await _for_partner(operation, principal, services.db)
-    if services.settings.safelist_only:
+    if not via_gateway and services.settings.safelist_only:
         return await _safelisted(operation, services.trusted)
     if named is None:
         return operation

@@ -28,6 +28,7 @@ from graph.context import Context
 from graph.edge import documents
 from graph.edge.documents import Operation, PersistedQueryNotFound
 from graph.edge.errors import format_errors, is_store_outage
+from graph.edge.gateway import client_ip, from_gateway
 from graph.edge.graphiql import graphiql_page
 from graph.edge.protocol import (
     GRAPHQL_RESPONSE,
@@ -159,7 +160,9 @@ async def run_operation(
 ) -> Outcome:
     services = context.services
     try:
-        operation = await documents.resolve(check_params(params), context.principal, services)
+        operation = await documents.resolve(
+            check_params(params), context.principal, services, via_gateway=context.via_gateway
+        )
         observe(request, query=operation.query, name=operation.operation_name)
         # Whole-response cache of anonymous catalogue queries (graph/edge/response_cache.py).
         cached = await services.response_cache.lookup(request, operation)
@@ -208,7 +211,7 @@ async def stale_or(services: Services, cached: Lookup, outcome: Outcome) -> Outc
 
 async def check_rate(request: Request, context: Context, weight: int = 1) -> None:
     principal = context.principal
-    ip = request.client.host if request.client else None
+    ip = client_ip(request.scope, context.services.settings.gateway_secret)
     # The authentication middleware may already have counted this request once, in the same round trip
     # as the token's revocation check: then only a batch's further operations are counted here.
     counted: Admission | None = getattr(request.state, "admission", None)
@@ -293,4 +296,5 @@ def build_context(request: Request) -> Context:
         principal=request.state.principal,
         auth_error=request.state.auth_error,
         auth_retryable=getattr(request.state, "auth_retryable", False),
+        via_gateway=from_gateway(request, request.app.state.services),
     )

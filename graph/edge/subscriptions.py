@@ -38,6 +38,7 @@ from graph.context import Context
 from graph.edge import documents
 from graph.edge.documents import PersistedQueryNotFound
 from graph.edge.errors import classify
+from graph.edge.gateway import PROOF_HEADER, PROOF_PARAM, carries_proof
 from graph.edge.protocol import RequestError
 from graph.settings import Settings
 from models.ids import new_id
@@ -84,7 +85,10 @@ class CodedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         """Resolves the document like HTTP does (rewriting the message's query), or says why it may not run."""
         payload: dict[str, Any] = dict(message.get("payload") or {})
         try:
-            operation = await documents.resolve(payload, self.context.principal, self.context.services)
+            context = self.context
+            operation = await documents.resolve(
+                payload, context.principal, context.services, via_gateway=context.via_gateway
+            )
         except PersistedQueryNotFound:
             return [_coded("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")]
         except RequestError as exc:
@@ -160,6 +164,8 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
         websocket = context.websocket
         assert websocket is not None
         params = context.connection_params or {}
+        proof = params.get(PROOF_PARAM, websocket.headers.get(PROOF_HEADER))
+        context.via_gateway = carries_proof(proof, context.services.settings.gateway_secret)
         authorization = params.get("authorization", params.get("Authorization"))
         if authorization is None:  # no token in connection_init: the handshake's header, if any
             authorization = websocket.headers.get("authorization")

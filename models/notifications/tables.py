@@ -81,15 +81,17 @@ QUEUE = text(
     "SELECT n.*, 'email', :status, 0, :now, :now FROM unnest(CAST(:ids AS varchar[]), CAST(:event_ids AS varchar[]), "
     "CAST(:events AS varchar[]), CAST(:recipients AS varchar[]), CAST(:addresses AS varchar[]), "
     "CAST(:subjects AS varchar[]), CAST(:bodies AS text[])) AS n "
-    "ON CONFLICT ON CONSTRAINT notification_once_per_event_recipient DO NOTHING RETURNING id"
+    "ON CONFLICT ON CONSTRAINT notification_once_per_event_recipient DO NOTHING RETURNING id, recipient_id"
 )
 
 
-async def queue_notifications(session: AsyncSession, rows: list[NewNotification], now: datetime) -> int:
+async def queue_notifications(
+    session: AsyncSession, rows: list[NewNotification], now: datetime
+) -> list[tuple[str, str]]:
     """Insert pending notifications in one statement (whatever their number); a row whose (event, recipient)
-    is already there is skipped. Returns how many were created. Never commits."""
+    is already there is skipped. Returns (id, recipient id) of those created. Never commits."""
     if not rows:
-        return 0
+        return []
     result = await session.execute(
         QUEUE,
         {
@@ -104,4 +106,4 @@ async def queue_notifications(session: AsyncSession, rows: list[NewNotification]
             "bodies": [row.body for row in rows],
         },
     )
-    return len(result.all())
+    return [(str(row[0]), str(row[1])) for row in result.all()]

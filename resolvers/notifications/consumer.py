@@ -4,7 +4,12 @@ the rows written by one INSERT).
 
 Idempotent by construction: each row is inserted with ON CONFLICT DO NOTHING on (event id, recipient),
 so an event delivered twice (a relay that crashed before marking it delivered, two relays racing) creates
-nothing new. The emails themselves go out later, from the queue (resolvers/notifications/sender.py)."""
+nothing new. The emails themselves go out later, from the queue (resolvers/notifications/sender.py).
+
+Once committed, each new row is announced on its recipient's live topic (`myNotifications` subscribers, on any
+instance when Redis is set). Only rows this delivery created are announced, so a redelivered event announces
+nothing twice; an announcement lost to a Redis outage is not retried (live messages are hints: a client
+refetches `myNotifications` after a gap)."""
 
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ from resolvers.accounts.recovery import INVITATION_TTL_SECONDS, RESET_TTL_SECOND
 from resolvers.accounts.users import confirmation_link
 from resolvers.notifications import recipients as who
 from resolvers.notifications.templates import template_for
+from resolvers.sync.live import notifications_topic
 
 log = logging.getLogger("astro.notifications")
 
@@ -91,7 +97,21 @@ async def notify_all(services: NotifyServices, events: list[OutboxEvent], *, now
         with telemetry.origin_of([event]):
             count = sum(1 for row in rows if row.event_id == event.id)
             log.info("%d notification(s) for %s %s", count, event.event_type, event.id)
-    return created
+    await announce(services, created)
+    return len(created)
+
+
+async def announce(services: object, created: list[tuple[str, str]]) -> None:
+    """Publishes each new notification to its recipient's live topic (the app's Services carry the broker;
+    callers without one, like scripts, announce nothing)."""
+    live = getattr(services, "live", None)
+    if live is None or not created:
+        return
+    messages = [(notifications_topic(to), {"notification_id": notification}) for notification, to in created]
+    try:
+        await live.publish_many(messages)  # one round trip for the batch
+    except ConnectionError as exc:
+        log.warning("live notifications not announced (%s)", exc)
 
 
 async def _password_link(kit: AuthServices, event: OutboxEvent, person: who.Recipient) -> dict[str, object]:

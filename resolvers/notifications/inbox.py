@@ -66,6 +66,15 @@ async def my_notifications(
     return NotificationPage(items, total)
 
 
+async def own_notification(call: RequestBundle, notification_id: str) -> Notification | None:
+    """One of the caller's notifications by id; None when it is missing or someone else's."""
+    async with call.db.read() as session:
+        note = await session.get(Notification, notification_id)
+    if note is None or not policies.may_read_notification(call.caller, note.recipient_id):
+        return None
+    return note
+
+
 async def mark_notification_read(
     call: RequestBundle, *, notification_id: str, now: datetime | None = None
 ) -> Notification:

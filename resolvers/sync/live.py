@@ -3,8 +3,9 @@
 It runs as one of the `publish` consumer's PUBLISHERS, in whichever worker holds the relay, and publishes
 through the process's broker (models/store/pubsub.py), which reaches every instance when Redis is set.
 Topics: `launch:<id>` carries each status move of that launch; `catalogue` a public hint that the catalogue
-moved (launch id and kind of change). A new live feed (a user's notifications, say) adds its topic and its
-messages here and a subscription field that listens on it.
+moved (launch id and kind of change); `notifications:<user id>` each new notification of that user (published
+by the notifications consumer once its rows are committed). A new live feed adds its topic and its messages
+here and a subscription field that listens on it.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ CATALOGUE_KINDS: dict[str, str] = {
 
 def launch_topic(launch_id: str) -> str:
     return f"launch:{launch_id}"
+
+
+def notifications_topic(user_id: str) -> str:
+    return f"notifications:{user_id}"
 
 
 def live_messages(event: OutboxEvent) -> list[tuple[str, dict[str, Any]]]:

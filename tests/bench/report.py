@@ -182,11 +182,13 @@ def render(r: dict[str, Any]) -> str:
         ),
         *_section("Observability overhead (metrics, JSON logs, tracing)", _observability(r)),
         *_section("SQL statements per operation", _sql(r["sql"], r.get("sql_pgl", {})) if r["sql"] else []),
+        *_section("Gateway overhead", _gateway(r.get("gateway") or [])),
+        *_section("Subscription fan-out", _fanout(r["fanout"]) if r.get("fanout") else []),
         *_section("Memory", _memory(r["memory"], p.quick) if r["memory"] else []),
         *_section("Start-up", _startup(r["startup"]) if r["startup"] else []),
         "## Every run",
         "",
-        *_runs(r["scenarios"]),
+        *_runs([*r["scenarios"], *(r.get("gateway") or [])]),
         "",
     ]
     if FINDINGS.exists():
@@ -203,6 +205,48 @@ def _observability(r: dict[str, Any]) -> list[str]:
     t = r["plan"].timing
     note = f"{max(t.warmup_s, 1.0):g} s warm-up, {max(t.runs, 5)} runs of {max(t.duration_s, 2.0):g} s each"
     return [*observability.render_cpu(cpu), "", *observability.render(rows, note)]
+
+
+def _gateway(rows: list[Any]) -> list[str]:
+    if not rows:
+        return []
+    from tests.bench.gateway_steps import gateway_node_version  # noqa: PLC0415
+
+    out = [
+        f"Hive Gateway 2.15.1 (`scripts/gateway.d`, one Node {gateway_node_version()} process) in front of ONE "
+        "instance, against that instance directly, alternating in the same run, same body, same connections. "
+        "Through the gateway: the APQ hash is resolved once by the service's `/internal/documents` and then "
+        "known to the gateway; each request is planned and sent to the subgraph (as the gateway's own text, "
+        "with its proof). The gateway shares the 2 cores with the instance and the load generator. No goal "
+        "was set: the ratio (gateway req/s ÷ direct req/s) is recorded.",
+        "",
+        "| scenario | gateway req/s | p50 ms | p99 ms | direct req/s | p50 ms | p99 ms | ratio |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        a, b = row.subject, row.baseline
+        out.append(
+            f"| {row.name} | {a.rps:.0f} | {_ms(a.p50)} | {_ms(a.p99)} | {b.rps:.0f} | {_ms(b.p50)} "
+            f"| {_ms(b.p99)} | **{row.ratio:.2f}** |"
+        )
+    return out
+
+
+def _fanout(f: dict[str, Any]) -> list[str]:
+    if "error" in f:
+        return [f"The fan-out run failed: {f['error']}."]
+    p99_ms = f["p99"] * 1000
+    return [
+        f"{f['subscribers']:,} anonymous `catalogueChanged` subscribers split over two instances sharing Redis "
+        "(one pub/sub connection each), the relay in the second; the time from a status move's committed "
+        "response until each subscriber has its message (`tests/bench/fanout.py`; servers, relay and clients "
+        "share one process).",
+        "",
+        "| subscribers | p50 ms | p99 ms | last ms | goal p99 | met |",
+        "| ---: | ---: | ---: | ---: | ---: | --- |",
+        f"| {f['subscribers']:,} | {_ms(f['p50'] * 1000)} | {_ms(p99_ms)} | {_ms(f['last'] * 1000)} | < 1000 "
+        f"| {'yes' if p99_ms < 1000 else 'NO'} |",
+    ]
 
 
 def _memory(m: dict[str, Any], quick: bool) -> list[str]:

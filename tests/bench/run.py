@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.bench import observability, procs, report, setup_db, steps
+from tests.bench import gateway_steps, observability, procs, report, setup_db, steps
 from tests.bench.measure import Timing
 
-STEPS = ("deep", "hits", "uncached", "agency", "book", "observability", "memory", "sql", "startup")
+STEPS = ("deep", "hits", "uncached", "agency", "book", "gateway", "observability", "memory", "sql", "startup", "fanout")
 
 
 @dataclass
@@ -49,6 +49,7 @@ def service_env(mongo_url: str, run_id: str, *, cached: bool) -> dict[str, str]:
         # One client address sends everything: limits stay on (their cost is measured) but never trip.
         "ASTRO_RATE_LIMIT_PER_IP": "1000000000",
         "ASTRO_RATE_LIMIT_PER_USER": "1000000000",
+        "ASTRO_GATEWAY_SECRET": gateway_steps.GATEWAY_SECRET,  # the gateway step's proof (its cost included)
     }
     if cached:
         env["ASTRO_DB_POOL_SIZE"] = "2"  # it answers from the cache; PostgreSQL allows 100 connections in all
@@ -104,6 +105,7 @@ def run(p: Plan, out: Path, only: set[str] | None = None) -> None:
             envs = service_env(mongo_url, run_id, cached=True), service_env(mongo_url, run_id, cached=False)
             results["observability_cpu"] = observability.cpu_costs(p, *envs)
             results["observability"] = observability.overhead(p, *envs)
+        results["gateway"] = gateway_steps.gateway_overhead(p) if wanted("gateway") else []
         results["memory"] = steps.memory(p, cached) if wanted("memory") else None
         results["sql"] = steps.sql_counts(service_env(mongo_url, run_id, cached=False)) if wanted("sql") else {}
         results["sql_pgl"] = steps.postgraphile_counts() if results["sql"] else {}
@@ -112,6 +114,7 @@ def run(p: Plan, out: Path, only: set[str] | None = None) -> None:
             deep[size] = steps.deep_page(p)
         results["deep"] = deep
     results["startup"] = steps.startup() if wanted("startup") else None
+    results["fanout"] = gateway_steps.fanout() if wanted("fanout") else None
     results["elapsed"] = time.perf_counter() - started
     out.write_text(report.render(results))
     print(f"wrote {out} in {results['elapsed']:.0f}s")

@@ -180,3 +180,39 @@ async def test_a_subscription_sent_over_http_points_to_the_websocket(stores: Set
         response = await client.post("/graphql", json={"query": CATALOGUE})
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
     assert "WebSocket" in response.json()["errors"][0]["message"]
+
+
+NOTIFICATIONS = "subscription { myNotifications { event recipientId subject status } }"
+
+
+async def test_my_notifications_reach_their_owner_only(stores: Settings) -> None:
+    from tests.support.notifications import deliver
+
+    async with instance(stores, run_worker=False) as (a, services):
+        cast = await make_cast(services)
+        async with (
+            live_socket(a, bearer(cast.tokens["traveler"])) as mine,
+            live_socket(a, bearer(cast.tokens["other_traveler"])) as theirs,
+        ):
+            for ws in (mine, theirs):
+                assert (await receive(ws))["type"] == "connection_ack"
+                await subscribe(ws, NOTIFICATIONS)
+            await until(lambda: services.live.subscriber_count() == 2)
+            await post(a, CONFIRM, {"id": cast.launch.id}, str(cast.tokens["agency"]))
+            assert await deliver(services, "launch_confirmed") >= 1  # the relay's part, played here
+            message = await receive(mine)
+            assert message["payload"]["data"]["myNotifications"]["recipientId"] == cast.users["traveler"].id
+            assert message["payload"]["data"]["myNotifications"]["event"] == "LAUNCH_CONFIRMED"
+            assert await deliver(services, "launch_confirmed") == 0  # redelivered: nothing new, nothing announced
+            with pytest.raises(TimeoutError):
+                await receive(theirs, seconds=0.3)
+            with pytest.raises(TimeoutError):
+                await receive(mine, seconds=0.3)
+
+
+async def test_my_notifications_needs_a_signed_in_user(stores: Settings) -> None:
+    async with instance(stores) as (a, _), live_socket(a) as ws:
+        assert (await receive(ws))["type"] == "connection_ack"
+        await subscribe(ws, NOTIFICATIONS)
+        message = await receive(ws)
+    assert message["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

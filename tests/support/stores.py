@@ -15,10 +15,18 @@ def admin_dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://")
 
 
-async def truncate(settings: Settings) -> None:
+async def truncate(settings: Settings, attempts: int = 5) -> None:
+    """Empties every table. Servers running beside the tests (tests/gateway's fleet, whose workers keep
+    reading) may deadlock with it; PostgreSQL then aborts one side, and this side tries again."""
     conn = await asyncpg.connect(admin_dsn(settings.database_url or ""))
     try:
-        await conn.execute(TRUNCATE)
+        for attempt in range(attempts):
+            try:
+                await conn.execute(TRUNCATE)
+                return
+            except asyncpg.DeadlockDetectedError:
+                if attempt == attempts - 1:
+                    raise
     finally:
         await conn.close()
 
