@@ -33,6 +33,8 @@ class Context:
     # A websocket's `connection_init` payload (Strawberry sets it); None over HTTP.
     connection_params: dict[str, Any] | None = None
     websocket: WebSocket | None = None  # the socket a subscription runs on
+    # Queries over HTTP may take the compiled read path (graph/compiled/hook.py); set by graph/edge/http.py.
+    compiled_reads: bool = False
     # This request's DataLoaders (graph/loaders.py), each created on first use.
     loaders: Loaders = field(init=False)
 

@@ -23,6 +23,7 @@ from graph.agencies.types import Agency, Rocket
 from graph.bookings import mutations as bookings_mutations
 from graph.bookings import queries as bookings_queries
 from graph.bookings.types import Booking
+from graph.compiled.hook import CompiledReads
 from graph.edge.limits import Limits, guard_extension
 from graph.edge.permissions import PartnerScopes
 from graph.edge.scalars import SCALAR_OVERRIDES
@@ -125,7 +126,7 @@ def assemble_schema(
     return AstroSchema(
         query=merge_types("Query", queries),
         types=types,
-        extensions=[lambda: ParserCache(maxsize=1024), guard_extension(limits), PartnerScopes],
+        extensions=[lambda: ParserCache(maxsize=1024), guard_extension(limits), PartnerScopes, CompiledReads],
         config=StrawberryConfig(disable_field_suggestions=production),
         federation_version="2.7",
         scalar_overrides=SCALAR_OVERRIDES,

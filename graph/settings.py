@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     # The whole-response cache of anonymous catalogue queries (graph/edge/response_cache.py). False: every
     # query executes against PostgreSQL (answers are neither read from nor kept in it); headers are unchanged.
     response_cache: bool = True
+    # Compiled reads (graph/compiled/): uncached catalogue and occupancy queries run as one SQL statement that
+    # builds the JSON. False: every query executes field by field through Strawberry.
+    compiled_reads: bool = True
 
     # Subscriptions over graphql-transport-ws at /graphql (graph/edge/subscriptions.py).
     ws_allowed_origins: list[str] = []  # cross-origin pages allowed to open a socket (same origin always is)

@@ -251,4 +251,5 @@ def build_context(request: Request) -> Context:
         request_id=request.state.request_id,
         principal=request.state.principal,
         auth_error=request.state.auth_error,
+        compiled_reads=request.app.state.services.settings.compiled_reads,
     )

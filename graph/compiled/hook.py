@@ -1,0 +1,130 @@
+"""The compiled read path: where a validated query becomes one SQL statement instead of field-by-field execution.
+
+`CompiledReads` is the last schema extension (graph/schema.py). Its `on_execute` runs after parsing,
+validation and the limits (graph/edge/limits.py: shape, cost, NUL checks) and after the partner scope check
+(graph/edge/permissions.py), each of which may already have set the result; then, for an HTTP request
+(graph/edge/http.py marks its context `compiled_reads`) whose document compiles (graph/compiled/compiler.py,
+kept per text and operation name), it runs the statement and sets the result to PostgreSQL's JSON bytes, so
+Strawberry skips execution. Everything around execution (APQ registration, usage counting, rate limits,
+error formatting, the response cache) is the same on both paths. Anything the compiled path does not answer
+exactly as Strawberry would (bad variables, a refused argument or caller, a store error) falls back to
+Strawberry, which answers it as it always has.
+
+Logger `astro.compiled` at DEBUG shows each statement and its parameters.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+import orjson
+from cachetools import LRUCache
+from graphql import GraphQLError, GraphQLSchema
+from graphql.execution import ExecutionResult as GraphQLExecutionResult
+from graphql.execution.values import get_argument_values, get_variable_values
+from sqlalchemy import TextClause, text
+from strawberry.extensions import SchemaExtension
+
+from graph.compiled.compiler import Plan, Root, compile_document, render
+from graph.compiled.meta import Page, Refused
+from models.base import utcnow
+
+log = logging.getLogger("astro.compiled")
+
+NOT_COMPILABLE = object()
+_plans: LRUCache[tuple[str, str | None], Any] = LRUCache(1024)
+_statements: LRUCache[str, TextClause] = LRUCache(1024)
+
+
+class Answer:
+    """A compiled answer: the JSON text of `data` (orjson writes it as it is)."""
+
+    __slots__ = ("fragment",)
+
+    def __init__(self, data: str) -> None:
+        self.fragment = orjson.Fragment(data)
+
+
+def plan_for(schema: GraphQLSchema, query: str, operation_name: str | None, document: Any) -> Plan | None:
+    key = (query, operation_name)
+    found = _plans.get(key)
+    if found is None:
+        found = compile_document(schema, document, operation_name) or NOT_COMPILABLE
+        _plans[key] = found
+    return found if isinstance(found, Plan) else None
+
+
+def statement(sql: str) -> TextClause:
+    found = _statements.get(sql)
+    if found is None:
+        found = _statements[sql] = text(sql)
+        log.debug("compiled statement:\n%s", sql)
+    return found
+
+
+async def run_plan(plan: Plan, schema: GraphQLSchema, variables: dict[str, Any], context: Any) -> Any | None:
+    """The compiled answer (and context.fresh_until set), or None when Strawberry must answer."""
+    coerced = get_variable_values(schema, plan.operation.variable_definitions or (), variables)
+    if isinstance(coerced, list):  # invalid variables: Strawberry reports them
+        return None
+    now: datetime = utcnow()
+    pages: list[Page] = []
+    prefixes: list[str] = []
+    roots: list[Root] = [value for _, value in plan.keys if isinstance(value, Root)]
+    try:
+        for index, root in enumerate(roots):
+            prefix = f"r{index}_"
+            args = get_argument_values(root.field, root.node, coerced)
+            page = root.root.page(args, context.principal, now, prefix)
+            page.params[f"{prefix}first"] = page.first
+            pages.append(page)
+            prefixes.append(prefix)
+    except (Refused, GraphQLError):
+        return None
+    sql = render(plan, pages, prefixes)
+    params: dict[str, Any] = {}
+    for page in pages:
+        params.update(page.params)
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("compiled read: %s %s", plan.operation.name.value if plan.operation.name else "", params)
+    async with context.services.db.read() as session:
+        row = (await session.execute(statement(sql), params)).one()
+    extras = row._mapping
+    fresh: datetime | None = None
+    try:
+        for root, page, prefix in zip(roots, pages, prefixes, strict=True):
+            own = {name: extras[f"{prefix}{name}"] for name in page.extras}
+            root.root.check(own)
+            until = root.root.fresh_until(own)
+            fresh = until if fresh is None or (until is not None and until < fresh) else fresh
+    except Refused:
+        return None
+    if fresh is not None:
+        context.fresh_until = fresh
+    return Answer(row.data)
+
+
+class CompiledReads(SchemaExtension):
+    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+        execution = self.execution_context
+        context = execution.context
+        if (
+            execution.result is None
+            and getattr(context, "compiled_reads", False)
+            and execution.query is not None
+            and execution.graphql_document is not None
+        ):
+            schema = execution.schema._schema
+            plan = plan_for(schema, execution.query, execution.operation_name, execution.graphql_document)
+            if plan is not None:
+                try:
+                    answer = await run_plan(plan, schema, execution.variables or {}, context)
+                except Exception:  # a store error or a bug: Strawberry answers (and reports) it
+                    log.warning("compiled read failed; executing normally", exc_info=True)
+                    answer = None
+                if answer is not None:
+                    execution.result = GraphQLExecutionResult(data=answer.fragment, errors=None)  # type: ignore[arg-type]
+        yield
