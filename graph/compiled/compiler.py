@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -97,6 +97,25 @@ class Root:
 class Plan:
     operation: OperationDefinitionNode
     keys: tuple[tuple[str, Any], ...]  # root response keys -> Root | Literal (__typename), in order
+    # The statement per shape of the roots' pages (conditions, order, cursor): rendered once each.
+    statements: dict[tuple[Any, ...], str] = field(default_factory=dict, compare=False, hash=False)
+
+
+def shape(pages: list[Page]) -> tuple[Any, ...]:
+    return tuple(
+        (page.table, tuple(page.where), tuple(page.order), page.cursor, page.has_previous, tuple(page.extras.items()))
+        for page in pages
+    )
+
+
+def statement_for(plan: Plan, pages: list[Page], prefixes: list[str]) -> str:
+    key = shape(pages)
+    found = plan.statements.get(key)
+    if found is None:
+        if len(plan.statements) >= 64:  # argument shapes are few; never let one document grow without bound
+            plan.statements.clear()
+        found = plan.statements[key] = render(plan, pages, prefixes)
+    return found
 
 
 def compile_document(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None) -> Plan | None:
@@ -242,6 +261,7 @@ def connection_parts(
 class Renderer:
     def __init__(self) -> None:
         self.aliases: Iterator[int] = itertools.count(1)
+        self.cursor_used = False
 
     def obj(self, obj: Obj, alias: str, cursor: str) -> str:
         pairs = []
@@ -255,6 +275,7 @@ class Renderer:
         if isinstance(node, Literal):
             return node.sql
         if isinstance(node, CursorNode):
+            self.cursor_used = True
             return cursor.replace("{t}", alias)
         if isinstance(node, Same):
             return self.obj(node.obj, alias, cursor)
@@ -292,9 +313,12 @@ def render(plan: Plan, pages: list[Page], prefixes: list[str]) -> str:
 
 
 def connection_sql(renderer: Renderer, root: Root, page: Page, prefix: str) -> str:
+    """The page's rows (one more than asked: hasNextPage) numbered in order, each with its cursor computed
+    once (`_c`, when selected), aggregated into the connection's JSON."""
     alias = f"p{prefix}"
     first = f"CAST(:{prefix}first AS integer)"
-    cursor = page.cursor
+    cursor = f"{alias}._c"
+    renderer.cursor_used = False
     pairs = []
     for key, part in root.parts:
         if isinstance(part, Literal):
@@ -306,12 +330,14 @@ def connection_sql(renderer: Renderer, root: Root, page: Page, prefix: str) -> s
         else:
             info = []
             for info_key, info_name in part[1]:
+                renderer.cursor_used |= info_name in ("startCursor", "endCursor")
                 info.append(f"{meta.quote(info_key)}, {page_info_value(info_name, alias, cursor, first, page)}")
             pairs.append(f"{meta.quote(key)}, json_build_object({', '.join(info)})")
     order = ", ".join(term.replace("{t}", "t") for term in page.order)
     where = " AND ".join(f"({condition.replace('{t}', 't')})" for condition in page.where) or "true"
+    own_cursor = f", {page.cursor.replace('{t}', 't')} AS _c" if renderer.cursor_used else ""
     rows = (
-        f"SELECT t.*, row_number() OVER (ORDER BY {order}) AS _n FROM {page.table} t WHERE {where} "
+        f"SELECT t.*, row_number() OVER (ORDER BY {order}) AS _n{own_cursor} FROM {page.table} t WHERE {where} "
         f"ORDER BY {order} LIMIT {first} + 1"
     )
     return f"SELECT json_build_object({', '.join(pairs)}) AS j FROM ({rows}) {alias}"
@@ -325,5 +351,4 @@ def page_info_value(name: str, alias: str, cursor: str, first: str, page: Page) 
     if name == "hasPreviousPage":
         return "true" if page.has_previous else "false"
     direction = "" if name == "startCursor" else " DESC"
-    own = cursor.replace("{t}", alias)
-    return f"(array_agg({own} ORDER BY {alias}._n{direction}) FILTER (WHERE {alias}._n <= {first}))[1]"
+    return f"(array_agg({cursor} ORDER BY {alias}._n{direction}) FILTER (WHERE {alias}._n <= {first}))[1]"

@@ -28,7 +28,7 @@ from graphql.execution.values import get_argument_values, get_variable_values
 from sqlalchemy import TextClause, text
 from strawberry.extensions import SchemaExtension
 
-from graph.compiled.compiler import Plan, Root, compile_document, render
+from graph.compiled.compiler import Plan, Root, compile_document, statement_for
 from graph.compiled.meta import Page, Refused
 from models.base import utcnow
 
@@ -84,14 +84,13 @@ async def run_plan(plan: Plan, schema: GraphQLSchema, variables: dict[str, Any],
             prefixes.append(prefix)
     except (Refused, GraphQLError):
         return None
-    sql = render(plan, pages, prefixes)
+    sql = statement_for(plan, pages, prefixes)
     params: dict[str, Any] = {}
     for page in pages:
         params.update(page.params)
     if log.isEnabledFor(logging.DEBUG):
         log.debug("compiled read: %s %s", plan.operation.name.value if plan.operation.name else "", params)
-    async with context.services.db.read() as session:
-        row = (await session.execute(statement(sql), params)).one()
+    row = await context.services.db.read_row(statement(sql), params)
     extras = row._mapping
     fresh: datetime | None = None
     try:

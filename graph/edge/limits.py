@@ -286,6 +286,7 @@ def guard_extension(limits: Limits) -> type[SchemaExtension]:
     # graphql-core's specified rules already bound introspection depth (MaxIntrospectionDepthRule).
     extra_rules: tuple[Any, ...] = () if limits.introspection else (NoSchemaIntrospectionCustomRule,)
     cache: LRUCache[str, list[GraphQLError]] = LRUCache(limits.validation_cache_size)  # by query text
+    costs: LRUCache[tuple[Any, ...], int] = LRUCache(limits.validation_cache_size)
 
     def validate(schema: GraphQLSchema, query: str | None, document: DocumentNode, rules: tuple) -> list:
         errors = cache.get(query) if query else None
@@ -315,14 +316,22 @@ def guard_extension(limits: Limits) -> type[SchemaExtension]:
         def on_execute(self) -> Iterator[None]:
             context = self.execution_context
             assert context.graphql_document is not None
-            cost = operation_cost(
-                context.schema._schema,
-                context.graphql_document,
-                context.operation_name,
-                context.variables or {},
-                limits.default_list_size,
-            )
-            unstorable = nul_in_variables(context.variables or {})
+            variables = context.variables or {}
+            # The cost reads only the document and its integer variables (sizes): kept per text and sizes.
+            sizes = tuple(sorted((name, value) for name, value in variables.items() if isinstance(value, int)))
+            key = (context.query, context.operation_name, sizes)
+            cost = costs.get(key) if context.query else None
+            if cost is None:
+                cost = operation_cost(
+                    context.schema._schema,
+                    context.graphql_document,
+                    context.operation_name,
+                    variables,
+                    limits.default_list_size,
+                )
+                if context.query:
+                    costs[key] = cost
+            unstorable = nul_in_variables(variables)
             if unstorable is not None:
                 context.result = GraphQLExecutionResult(data=None, errors=[unstorable])
             elif cost > limits.max_cost:

@@ -27,7 +27,9 @@ from resolvers.launches import occupancy
 
 def base64_text(json_sql: str, *, padded: bool) -> str:
     """base64.urlsafe_b64encode of the UTF-8 text (PostgreSQL wraps base64 lines: the newlines go)."""
-    encoded = f"translate(encode(convert_to({json_sql}, 'UTF8'), 'base64'), E'+/\\n', '-_')"
+    # replace() is several times faster than translate() here (a cursor per row adds up).
+    raw = f"encode(convert_to({json_sql}, 'UTF8'), 'base64')"
+    encoded = f"replace(replace(replace({raw}, E'\\n', ''), '+', '-'), '/', '_')"
     return encoded if padded else f"rtrim({encoded}, '=')"
 
 

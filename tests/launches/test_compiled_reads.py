@@ -397,3 +397,22 @@ async def test_generated_queries_answer_as_strawberry(settings):
     assert examples >= 200
     # Random sizes and cursors are mostly refused (then both paths give Strawberry's error): enough compile.
     assert compiled >= examples // 10, (examples, compiled)
+
+
+async def test_cache_off_never_asks_the_cache_for_an_answer(world):
+    """With ASTRO_RESPONSE_CACHE=false no lookup can hit: no request reads or writes the response cache."""
+    calls: list[str] = []
+    cache = world.services.response_cache._cache
+    for name in ("multi_get", "get", "set"):
+        original = getattr(cache, name)
+
+        def counted(*args: Any, _name: str = name, _original: Any = original, **kwargs: Any) -> Any:
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        setattr(cache, name, counted)
+    variables = {"sort": "DATE", "descending": False, "first": 2}
+    for compiled in (True, False):
+        response = await world.post(CATALOGUE, variables, "visitor", compiled)
+        assert response.status_code == 200 and "errors" not in response.json()
+    assert calls == []
