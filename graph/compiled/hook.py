@@ -16,6 +16,7 @@ Logger `astro.compiled` at DEBUG shows each statement and its parameters.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -35,7 +36,8 @@ from models.base import utcnow
 log = logging.getLogger("astro.compiled")
 
 NOT_COMPILABLE = object()
-_plans: LRUCache[tuple[str, str | None], Any] = LRUCache(1024)
+# Per schema (tests assemble others), per document text and operation name: the Plan or NOT_COMPILABLE.
+_plans: weakref.WeakKeyDictionary[GraphQLSchema, LRUCache[tuple[str, str | None], Any]] = weakref.WeakKeyDictionary()
 _statements: LRUCache[str, TextClause] = LRUCache(1024)
 
 
@@ -49,11 +51,13 @@ class Answer:
 
 
 def plan_for(schema: GraphQLSchema, query: str, operation_name: str | None, document: Any) -> Plan | None:
+    plans = _plans.get(schema)
+    if plans is None:
+        plans = _plans[schema] = LRUCache(1024)
     key = (query, operation_name)
-    found = _plans.get(key)
+    found = plans.get(key)
     if found is None:
-        found = compile_document(schema, document, operation_name) or NOT_COMPILABLE
-        _plans[key] = found
+        found = plans[key] = compile_document(schema, document, operation_name) or NOT_COMPILABLE
     return found if isinstance(found, Plan) else None
 
 

@@ -6,6 +6,7 @@ statement whatever the page size."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import random
@@ -246,6 +247,11 @@ async def test_occupancy_every_filter_sort_and_cursor_as_strawberry(world):
     assert {line["status"] for line in lines} == {"confirmed", "canceled"}
 
 
+def cursor(raw: list[Any]) -> str:
+    """A catalogue cursor made by hand (the format is base64url of a JSON array, unpadded)."""
+    return base64.urlsafe_b64encode(json.dumps(raw).encode()).decode().rstrip("=")
+
+
 @pytest.mark.parametrize(
     ("query", "variables", "who"),
     [
@@ -257,6 +263,31 @@ async def test_occupancy_every_filter_sort_and_cursor_as_strawberry(world):
         (CATALOGUE, {"filter": {"destination": "PLUTO"}, "sort": "DATE", "descending": False, "first": 3}, "visitor"),
         (CATALOGUE, {"sort": "DATE", "descending": False}, "visitor"),
         (CATALOGUE, {"sort": "DATE", "descending": False, "first": 0, "after": ""}, "visitor"),
+        (
+            CATALOGUE,
+            {"sort": "PRICE", "descending": False, "first": 3, "after": cursor(["price", False, "abc", "x"])},
+            "vip",
+        ),
+        (
+            CATALOGUE,
+            {"sort": "PRICE", "descending": False, "first": 3, "after": cursor(["price", False, "NaN", "x"])},
+            "vip",
+        ),
+        (
+            CATALOGUE,
+            {"sort": "DATE", "descending": False, "first": 3, "after": cursor(["date", False, "2030-01-01", "x"])},
+            None,
+        ),
+        (
+            CATALOGUE,
+            {
+                "sort": "SEATS_AVAILABLE",
+                "descending": True,
+                "first": 3,
+                "after": cursor(["seats_available", True, "1", "x"]),
+            },
+            None,
+        ),
         (OCCUPANCY, {"sort": "DATE", "descending": False, "first": 3}, "visitor"),
         (OCCUPANCY, {"sort": "DATE", "descending": False, "first": 3}, "vip"),
         (OCCUPANCY, {"sort": "DATE", "descending": False, "first": 3}, "bare"),
@@ -265,7 +296,8 @@ async def test_occupancy_every_filter_sort_and_cursor_as_strawberry(world):
     ],
 )
 async def test_errors_are_strawberrys(world, query, variables, who):
-    await world.both(query, variables, who)
+    answer, _ = await world.both(query, variables, who or "visitor")
+    assert all(error["extensions"]["code"] != "INTERNAL_SERVER_ERROR" for error in answer.get("errors", [])), answer
 
 
 async def test_a_cursor_of_another_sort_is_refused_alike(world):
@@ -416,3 +448,13 @@ async def test_cache_off_never_asks_the_cache_for_an_answer(world):
         response = await world.post(CATALOGUE, variables, "visitor", compiled)
         assert response.status_code == 200 and "errors" not in response.json()
     assert calls == []
+
+
+async def test_the_statement_is_in_the_debug_log(world, caplog):
+    caplog.set_level("DEBUG", logger="astro.compiled")
+    hook._statements.clear()
+    variables = {"filter": {"destination": "MARS"}, "sort": "PRICE", "descending": True, "first": 3}
+    await world.post(CATALOGUE, variables, "visitor", True)
+    logged = "\n".join(record.getMessage() for record in caplog.records if record.name == "astro.compiled")
+    assert "SELECT json_build_object('launches'" in logged and "ORDER BY t.price_per_seat DESC" in logged
+    assert "'r0_destination': 'mars'" in logged
