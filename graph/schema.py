@@ -76,6 +76,9 @@ TYPES: tuple[type, ...] = (User, Agency, Rocket, Launch, Booking, Traveler)
 
 
 class AstroSchema(strawberry.federation.Schema):
+    # The limits guard of this schema (graph/edge/limits.py): the compiled read path asks it too.
+    edge_guard: Any = None
+
     def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
         """Every entity here is keyed by `id` alone: other keys are ignored; a representation that names no
         entity type or carries no string `id` is BAD_USER_INPUT for its position, never an internal error."""
@@ -123,12 +126,15 @@ def assemble_schema(
         kwargs["mutation"] = merge_types("Mutation", mutations)
     if subscriptions:
         kwargs["subscription"] = merge_types("Subscription", subscriptions)
-    return AstroSchema(
+    guard = guard_extension(limits)
+    schema = AstroSchema(
         query=merge_types("Query", queries),
         types=types,
-        extensions=[lambda: ParserCache(maxsize=1024), guard_extension(limits), PartnerScopes, CompiledReads],
+        extensions=[lambda: ParserCache(maxsize=1024), guard, PartnerScopes, CompiledReads],
         config=StrawberryConfig(disable_field_suggestions=production),
         federation_version="2.7",
         scalar_overrides=SCALAR_OVERRIDES,
         **kwargs,
     )
+    schema.edge_guard = guard
+    return schema

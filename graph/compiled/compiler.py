@@ -95,6 +95,7 @@ class Root:
 
 @dataclass(frozen=True)
 class Plan:
+    document: DocumentNode
     operation: OperationDefinitionNode
     keys: tuple[tuple[str, Any], ...]  # root response keys -> Root | Literal (__typename), in order
     # The statement per shape of the roots' pages (conditions, order, cursor): rendered once each.
@@ -143,7 +144,7 @@ def compile_document(schema: GraphQLSchema, document: DocumentNode, operation_na
         return None
     if not any(isinstance(value, Root) for _, value in keys) or len(keys) > MAX_KEYS:
         return None
-    return Plan(operation, tuple(keys))
+    return Plan(document, operation, tuple(keys))
 
 
 def declared(field: GraphQLField | None) -> Any:

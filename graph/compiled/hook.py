@@ -29,8 +29,10 @@ from graphql.execution.values import get_argument_values, get_variable_values
 from sqlalchemy import TextClause, text
 from strawberry.extensions import SchemaExtension
 
+from auth import policies
 from graph.compiled.compiler import Plan, Root, compile_document, statement_for
 from graph.compiled.meta import Page, Refused
+from graph.edge.permissions import partner_refusal
 from models.base import utcnow
 
 log = logging.getLogger("astro.compiled")
@@ -59,6 +61,38 @@ def plan_for(schema: GraphQLSchema, query: str, operation_name: str | None, docu
     if found is None:
         found = plans[key] = compile_document(schema, document, operation_name) or NOT_COMPILABLE
     return found if isinstance(found, Plan) else None
+
+
+def known_plan(schema: GraphQLSchema, query: str, operation_name: str | None) -> Plan | None:
+    """The plan of a document already compiled for this schema (so parsed and validated before), else None."""
+    plans = _plans.get(schema)
+    found = plans.get((query, operation_name)) if plans is not None else None
+    return found if isinstance(found, Plan) else None
+
+
+async def compiled_answer(schema: Any, query: str, operation_name: str | None, variables: Any, context: Any) -> Any:
+    """graph/edge/http.py's shortcut for a document compiled before: the same checks the extensions make
+    before execution (NUL and cost limits, partner scopes), then the statement; None hands the request to
+    Strawberry (a refusal is then reported by Strawberry's path, exactly as always)."""
+    plan = known_plan(schema._schema, query, operation_name)
+    if plan is None or not isinstance(variables, dict):
+        return None
+    guard = schema.edge_guard
+    if guard is None or guard.refusal(schema._schema, query, plan.document, operation_name, variables) is not None:
+        return None
+    principal = context.principal
+    partner = policies.is_partner_client(principal)
+    if partner and partner_refusal(schema._schema, plan.document, operation_name, principal.scopes) is not None:
+        return None
+    return await guarded(plan, schema._schema, variables, context)
+
+
+async def guarded(plan: Plan, schema: GraphQLSchema, variables: dict[str, Any], context: Any) -> Any | None:
+    try:
+        return await run_plan(plan, schema, variables, context)
+    except Exception:  # a store error or a bug: Strawberry answers (and reports) it
+        log.warning("compiled read failed; executing normally", exc_info=True)
+        return None
 
 
 def statement(sql: str) -> TextClause:
@@ -121,13 +155,11 @@ class CompiledReads(SchemaExtension):
             and execution.graphql_document is not None
         ):
             schema = execution.schema._schema
-            plan = plan_for(schema, execution.query, execution.operation_name, execution.graphql_document)
+            # Keyed by the name the request gave (None for a lone unnamed choice), as http.py looks it up.
+            given_name = getattr(execution, "_provided_operation_name", execution.operation_name)
+            plan = plan_for(schema, execution.query, given_name, execution.graphql_document)
             if plan is not None:
-                try:
-                    answer = await run_plan(plan, schema, execution.variables or {}, context)
-                except Exception:  # a store error or a bug: Strawberry answers (and reports) it
-                    log.warning("compiled read failed; executing normally", exc_info=True)
-                    answer = None
+                answer = await guarded(plan, schema, execution.variables or {}, context)
                 if answer is not None:
                     execution.result = GraphQLExecutionResult(data=answer.fragment, errors=None)  # type: ignore[arg-type]
         yield
