@@ -7,7 +7,7 @@ from typing import Any, cast
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache
+from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -99,6 +99,11 @@ class AstroSchema(strawberry.federation.Schema):
     def _is_entity(self, typename: object) -> bool:
         found = self.schema_converter.type_map.get(typename) if isinstance(typename, str) else None
         return found is not None and hasattr(getattr(found.definition, "origin", None), "resolve_reference")
+
+    def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
+        """Compiled reads are async (they query PostgreSQL): a synchronous execution goes without them."""
+        found = super().get_extensions(sync=sync)
+        return [extension for extension in found if not isinstance(extension, CompiledReads)] if sync else found
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Errors are classified, logged and masked by graph.errors when the response is written."""

@@ -5,7 +5,9 @@ validation and the limits (graph/edge/limits.py: shape, cost, NUL checks) and af
 (graph/edge/permissions.py), each of which may already have set the result; then, for an HTTP request
 (graph/edge/http.py marks its context `compiled_reads`) whose document compiles (graph/compiled/compiler.py,
 kept per text and operation name), it runs the statement and sets the result to PostgreSQL's JSON bytes, so
-Strawberry skips execution. Everything around execution (APQ registration, usage counting, rate limits,
+Strawberry skips execution. A document compiled before is answered by `compiled_answer`, called from
+graph/edge/http.py before Strawberry: the same limit refusal (the guard's `refusal`) and partner scope check
+run first, then the statement. Everything around execution (APQ registration, usage counting, rate limits,
 error formatting, the response cache) is the same on both paths. Anything the compiled path does not answer
 exactly as Strawberry would (bad variables, a refused argument or caller, a store error) falls back to
 Strawberry, which answers it as it always has.
