@@ -36,6 +36,8 @@ class Context:
     websocket: WebSocket | None = None  # the socket a subscription runs on
     # The request carries the gateway's proof (graph/edge/gateway.py): trusted documents were enforced there.
     via_gateway: bool = False
+    # Queries over HTTP may take the compiled read path (graph/compiled/hook.py); set by graph/edge/http.py.
+    compiled_reads: bool = False
     # This request's DataLoaders (graph/loaders.py), each created on first use.
     loaders: Loaders = field(init=False)
 

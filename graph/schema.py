@@ -7,7 +7,7 @@ from typing import Any, cast
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache
+from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -23,6 +23,7 @@ from graph.agencies.types import Agency, Rocket
 from graph.bookings import mutations as bookings_mutations
 from graph.bookings import queries as bookings_queries
 from graph.bookings.types import Booking
+from graph.compiled.hook import CompiledReads
 from graph.edge.limits import Limits, guard_extension
 from graph.edge.permissions import PartnerScopes
 from graph.edge.scalars import SCALAR_OVERRIDES
@@ -77,6 +78,9 @@ TYPES: tuple[type, ...] = (User, Agency, Rocket, Launch, Booking, Traveler)
 
 
 class AstroSchema(strawberry.federation.Schema):
+    # The limits guard of this schema (graph/edge/limits.py): the compiled read path asks it too.
+    edge_guard: Any = None
+
     def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
         """Every entity here is keyed by `id` alone: other keys are ignored; a representation that names no
         entity type or carries no string `id` is BAD_USER_INPUT for its position, never an internal error."""
@@ -97,6 +101,11 @@ class AstroSchema(strawberry.federation.Schema):
     def _is_entity(self, typename: object) -> bool:
         found = self.schema_converter.type_map.get(typename) if isinstance(typename, str) else None
         return found is not None and hasattr(getattr(found.definition, "origin", None), "resolve_reference")
+
+    def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
+        """Compiled reads are async (they query PostgreSQL): a synchronous execution goes without them."""
+        found = super().get_extensions(sync=sync)
+        return [extension for extension in found if not isinstance(extension, CompiledReads)] if sync else found
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Errors are classified, logged and masked by graph.errors when the response is written."""
@@ -127,18 +136,22 @@ def assemble_schema(
         kwargs["mutation"] = merge_types("Mutation", mutations)
     if subscriptions:
         kwargs["subscription"] = merge_types("Subscription", subscriptions)
-    return AstroSchema(
+    guard = guard_extension(limits)
+    schema = AstroSchema(
         query=merge_types("Query", queries),
         types=types,
         # Tracing (graph/edge/telemetry.py) only when it is on: a schema without it runs no hook at all.
         extensions=[
             *([TracingExtension] if tracing else []),
             lambda: ParserCache(maxsize=1024),
-            guard_extension(limits),
+            guard,
             PartnerScopes,
+            CompiledReads,
         ],
         config=StrawberryConfig(disable_field_suggestions=production),
         federation_version="2.7",
         scalar_overrides=SCALAR_OVERRIDES,
         **kwargs,
     )
+    schema.edge_guard = guard
+    return schema

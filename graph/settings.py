@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     # While PostgreSQL is down, an anonymous catalogue query is answered with the last good answer kept for it
     # (marked stale: `X-Astro-Stale` header, `extensions.stale`) when it is at most this old; 0 turns it off.
     stale_catalogue_seconds: int = Field(300, ge=0, le=24 * 3600)
+    # Compiled reads (graph/compiled/): uncached catalogue and occupancy queries run as one SQL statement that
+    # builds the JSON. False: every query executes field by field through Strawberry.
+    compiled_reads: bool = True
 
     # Subscriptions over graphql-transport-ws at /graphql (graph/edge/subscriptions.py).
     ws_allowed_origins: list[str] = []  # cross-origin pages allowed to open a socket (same origin always is)

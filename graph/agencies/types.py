@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from auth import policies
+from graph.compiled import meta as sql
 from models.agencies import tables as rows
 from models.agencies.tables import Destination as DestinationEnum
 from models.errors import Forbidden
@@ -27,10 +28,16 @@ PRIVATE_FIELDS = ("contact_info", "contact_email", "tax_id", "legal_address")
 
 @strawberry.federation.type(keys=["id"], description="A space agency that owns rockets and sells seats on launches.")
 class Agency:
-    id: strawberry.ID = strawberry.field(description="Agency id.")
-    legal_name: str = strawberry.field(description="Registered legal name, shown in the public catalogue.")
-    description: str | None = strawberry.field(description="Public description of the agency.")
-    created_at: datetime = strawberry.field(description="When the profile was created (UTC).")
+    id: strawberry.ID = strawberry.field(description="Agency id.", metadata=sql.ident("{t}.id"))
+    legal_name: str = strawberry.field(
+        description="Registered legal name, shown in the public catalogue.", metadata=sql.text("{t}.legal_name")
+    )
+    description: str | None = strawberry.field(
+        description="Public description of the agency.", metadata=sql.text("{t}.description")
+    )
+    created_at: datetime = strawberry.field(
+        description="When the profile was created (UTC).", metadata=sql.timestamp("{t}.created_at")
+    )
     user_id: strawberry.Private[str]
     private: strawberry.Private[dict[str, str]]  # contact and tax data, copied: rows do not outlive their session
 
@@ -74,11 +81,16 @@ class Agency:
 
 @strawberry.federation.type(keys=["id"], description="A rocket of an agency: how many seats, how far it flies.")
 class Rocket:
-    id: strawberry.ID = strawberry.field(description="Rocket id.")
-    name: str = strawberry.field(description="Rocket name, unique within its agency.")
-    capacity: int = strawberry.field(description="Passenger seats (1 to 500).")
-    range: Destination = strawberry.field(description="Farthest destination it reaches.")
-    retired: bool = strawberry.field(description="True when deleted by its agency (kept for past launches).")
+    id: strawberry.ID = strawberry.field(description="Rocket id.", metadata=sql.ident("{t}.id"))
+    name: str = strawberry.field(description="Rocket name, unique within its agency.", metadata=sql.text("{t}.name"))
+    capacity: int = strawberry.field(description="Passenger seats (1 to 500).", metadata=sql.integer("{t}.capacity"))
+    range: Destination = strawberry.field(
+        description="Farthest destination it reaches.", metadata=sql.enum("{t}.range", DestinationEnum)
+    )
+    retired: bool = strawberry.field(
+        description="True when deleted by its agency (kept for past launches).",
+        metadata=sql.boolean("{t}.deleted_at IS NOT NULL"),
+    )
     agency_id: strawberry.Private[str]
 
     @classmethod
@@ -92,7 +104,9 @@ class Rocket:
             agency_id=row.agency_id,
         )
 
-    @strawberry.field(description="The agency owning the rocket.")
+    @strawberry.field(
+        description="The agency owning the rocket.", metadata=sql.to_one("agencies", "{c}.id = {t}.agency_id")
+    )
     async def agency(self, info: Info) -> Agency:
         row = await info.context.loaders.agencies.load(self.agency_id)
         assert row is not None  # foreign key

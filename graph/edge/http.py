@@ -24,6 +24,7 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from graph.compiled.hook import compiled_answer
 from graph.context import Context
 from graph.edge import documents
 from graph.edge.documents import Operation, PersistedQueryNotFound
@@ -232,14 +233,26 @@ async def check_rate(request: Request, context: Context, weight: int = 1) -> Non
 async def execute(request: Request, context: Context, operation: Operation, media_type: str) -> Outcome:
     services = context.services
     settings = services.settings
+    schema = request.app.state.schema
     try:
         async with asyncio.timeout(settings.request_timeout_seconds):
-            result = await request.app.state.schema.execute(
-                operation.query,
-                variable_values=operation.variables,
-                context_value=context,
-                operation_name=operation.operation_name,
-                allowed_operation_types=QUERIES_ONLY if request.method == "GET" else ALL_OPERATIONS,
+            # The compiled read path's shortcut: a document compiled before, checked by the same limits and
+            # partner scopes, answered by one SQL statement (graph/compiled/hook.py); else Strawberry.
+            answer = None
+            if context.compiled_reads and operation.query is not None:
+                answer = await compiled_answer(
+                    schema, operation.query, operation.operation_name, operation.variables or {}, context
+                )
+            result = (
+                Compiled(answer.fragment)
+                if answer is not None
+                else await schema.execute(
+                    operation.query,
+                    variable_values=operation.variables,
+                    context_value=context,
+                    operation_name=operation.operation_name,
+                    allowed_operation_types=QUERIES_ONLY if request.method == "GET" else ALL_OPERATIONS,
+                )
             )
     except MissingQueryError as exc:
         raise RequestError(400, "No GraphQL query found in the request") from exc
@@ -259,6 +272,14 @@ async def execute(request: Request, context: Context, operation: Operation, medi
         await after_run(services, operation)
     status = 400 if not ran and media_type == GRAPHQL_RESPONSE else 200
     return Outcome(payload=payload, status=status)
+
+
+@dataclass
+class Compiled:
+    """A compiled answer, shaped as an execution result: `data` is PostgreSQL's JSON text."""
+
+    data: Any
+    errors: None = None
 
 
 def shape_result(result: Any, context: Context, *, hide_suggestions: bool) -> tuple[dict[str, Any], bool]:
@@ -297,4 +318,5 @@ def build_context(request: Request) -> Context:
         auth_error=request.state.auth_error,
         auth_retryable=getattr(request.state, "auth_retryable", False),
         via_gateway=from_gateway(request, request.app.state.services),
+        compiled_reads=request.app.state.services.settings.compiled_reads,
     )

@@ -286,6 +286,7 @@ def guard_extension(limits: Limits) -> type[SchemaExtension]:
     # graphql-core's specified rules already bound introspection depth (MaxIntrospectionDepthRule).
     extra_rules: tuple[Any, ...] = () if limits.introspection else (NoSchemaIntrospectionCustomRule,)
     cache: LRUCache[str, list[GraphQLError]] = LRUCache(limits.validation_cache_size)  # by query text
+    costs: LRUCache[tuple[Any, ...], int] = LRUCache(limits.validation_cache_size)
 
     def validate(schema: GraphQLSchema, query: str | None, document: DocumentNode, rules: tuple) -> list:
         errors = cache.get(query) if query else None
@@ -312,23 +313,43 @@ def guard_extension(limits: Limits) -> type[SchemaExtension]:
             )
             yield
 
+        @staticmethod
+        def refusal(
+            schema: GraphQLSchema,
+            query: str | None,
+            document: DocumentNode,
+            operation_name: str | None,
+            variables: dict[str, Any],
+        ) -> GraphQLError | None:
+            """Why this validated operation may not run with these variables (NUL in a variable, cost),
+            or None. Also asked by the compiled read path before it answers (graph/compiled/hook.py)."""
+            unstorable = nul_in_variables(variables)
+            if unstorable is not None:
+                return unstorable
+            # The cost reads only the document and its integer variables (sizes): kept per text and sizes.
+            sizes = tuple(sorted((name, value) for name, value in variables.items() if isinstance(value, int)))
+            key = (query, operation_name, sizes)
+            cost = costs.get(key) if query else None
+            if cost is None:
+                cost = operation_cost(schema, document, operation_name, variables, limits.default_list_size)
+                if query:
+                    costs[key] = cost
+            if cost > limits.max_cost:
+                return limit_error(f"Query cost {cost} exceeds the limit of {limits.max_cost}", "MAX_COST_EXCEEDED")
+            return None
+
         def on_execute(self) -> Iterator[None]:
             context = self.execution_context
             assert context.graphql_document is not None
-            cost = operation_cost(
+            refused = self.refusal(
                 context.schema._schema,
+                context.query,
                 context.graphql_document,
                 context.operation_name,
                 context.variables or {},
-                limits.default_list_size,
             )
-            unstorable = nul_in_variables(context.variables or {})
-            if unstorable is not None:
-                context.result = GraphQLExecutionResult(data=None, errors=[unstorable])
-            elif cost > limits.max_cost:
-                message = f"Query cost {cost} exceeds the limit of {limits.max_cost}"
-                error = limit_error(message, "MAX_COST_EXCEEDED")
-                context.result = GraphQLExecutionResult(data=None, errors=[error])
+            if refused is not None:
+                context.result = GraphQLExecutionResult(data=None, errors=[refused])
             yield
 
     return EdgeGuard

@@ -14,8 +14,10 @@ from strawberry.relay import PageInfo
 from strawberry.types import Info
 
 from graph.agencies.types import Agency, Destination, Rocket
+from graph.compiled import meta as sql
 from graph.edge.permissions import scoped
 from graph.edge.refusals import answer
+from graph.launches.compiled import CATALOGUE
 from graph.launches.types import Launch
 from models.launches.catalogue import CatalogueFilter as Filter
 from models.launches.catalogue import CatalogueSort
@@ -39,14 +41,16 @@ class CatalogueFilter:
 
 @strawberry.type(description="An edge of the catalogue.")
 class CatalogueEdge:
-    cursor: str = strawberry.field(description="Pass as `after` to continue after this launch.")
-    node: Launch = strawberry.field(description="A bookable launch.")
+    cursor: str = strawberry.field(description="Pass as `after` to continue after this launch.", metadata=sql.cursor())
+    node: Launch = strawberry.field(description="A bookable launch.", metadata=sql.same_row())
 
 
 @strawberry.type(description="A page of the public launch catalogue.")
 class LaunchCatalogue:
-    edges: list[CatalogueEdge] = strawberry.field(description="The launches of this page.")
-    page_info: PageInfo = strawberry.field(description="Where this page sits in the catalogue.")
+    edges: list[CatalogueEdge] = strawberry.field(description="The launches of this page.", metadata=sql.edges())
+    page_info: PageInfo = strawberry.field(
+        description="Where this page sits in the catalogue.", metadata=sql.page_info()
+    )
 
 
 def to_filter(given: CatalogueFilter | None) -> Filter:
@@ -99,6 +103,7 @@ class Query:
         "anonymous answers are cached for a short time and refreshed the moment a change affects them. "
         "Partner clients need the `catalogue:read` scope.",
         extensions=[scoped("catalogue:read")],
+        metadata=sql.connection(CATALOGUE),
     )
     async def launches(
         self,

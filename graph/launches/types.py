@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from auth import policies
 from graph.agencies.types import Agency, Destination, Rocket
+from graph.compiled import meta as sql
 from graph.edge.limits import LIST_SIZE
 from models.agencies.tables import Destination as DestinationEnum
 from models.errors import Forbidden
@@ -52,18 +53,33 @@ class LaunchStatusChange:
 
 @strawberry.federation.type(keys=["id"], description="A rocket launch selling seats to travelers.")
 class Launch:
-    id: strawberry.ID = strawberry.field(description="Launch id.")
-    mission_name: str = strawberry.field(description="Mission name.")
-    destination: Destination = strawberry.field(description="Where the launch goes.")
-    launch_at: datetime = strawberry.field(description="Launch date and time (UTC).")
-    price_per_seat: Decimal = strawberry.field(description="Current price of one seat in USD (2 decimals).")
-    capacity: int = strawberry.field(description="Seats on board.")
-    seats_available: int = strawberry.field(description="Seats still for sale: capacity minus seats sold.")
-    minimum_passengers: int = strawberry.field(description="Seats that must be sold for the launch to be viable.")
-    status: LaunchStatus = strawberry.field(description="Current status.")
+    id: strawberry.ID = strawberry.field(description="Launch id.", metadata=sql.ident("{t}.id"))
+    mission_name: str = strawberry.field(description="Mission name.", metadata=sql.text("{t}.mission_name"))
+    destination: Destination = strawberry.field(
+        description="Where the launch goes.", metadata=sql.enum("{t}.destination", DestinationEnum)
+    )
+    launch_at: datetime = strawberry.field(
+        description="Launch date and time (UTC).", metadata=sql.timestamp("{t}.launch_at")
+    )
+    price_per_seat: Decimal = strawberry.field(
+        description="Current price of one seat in USD (2 decimals).", metadata=sql.money("{t}.price_per_seat")
+    )
+    capacity: int = strawberry.field(description="Seats on board.", metadata=sql.integer("{t}.capacity"))
+    seats_available: int = strawberry.field(
+        description="Seats still for sale: capacity minus seats sold.",
+        metadata=sql.integer("({t}.capacity - {t}.seats_sold)"),
+    )
+    minimum_passengers: int = strawberry.field(
+        description="Seats that must be sold for the launch to be viable.",
+        metadata=sql.integer("{t}.minimum_passengers"),
+    )
+    status: LaunchStatus = strawberry.field(
+        description="Current status.", metadata=sql.enum("{t}.status", LaunchStatusEnum)
+    )
     public_at: datetime | None = strawberry.field(
         description="VIP early access: until this moment (UTC) only VIP travelers see and book the launch; "
-        "null when it was public from the start."
+        "null when it was public from the start.",
+        metadata=sql.timestamp("{t}.public_at"),
     )
     agency_id: strawberry.Private[str]
     rocket_id: strawberry.Private[str]
@@ -92,12 +108,16 @@ class Launch:
     known_agency: strawberry.Private[Agency | None] = None
     known_rocket: strawberry.Private[Rocket | None] = None
 
-    @strawberry.field(description="The agency selling the launch.")
+    @strawberry.field(
+        description="The agency selling the launch.", metadata=sql.to_one("agencies", "{c}.id = {t}.agency_id")
+    )
     def agency(self, info: Info) -> Agency:
         # Returns the agency, or an awaitable of it (GraphQL execution awaits what it gets back).
         return self.known_agency or _agency(info, self.agency_id)  # type: ignore[return-value]
 
-    @strawberry.field(description="The rocket flying the launch.")
+    @strawberry.field(
+        description="The rocket flying the launch.", metadata=sql.to_one("rockets", "{c}.id = {t}.rocket_id")
+    )
     def rocket(self, info: Info) -> Rocket:
         return self.known_rocket or _rocket(info, self.rocket_id)  # type: ignore[return-value]
 

@@ -90,7 +90,7 @@ def decode_cursor(cursor: str, sort: CatalogueSort, descending: bool) -> Cursor:
         raw = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         sort_name, desc, key, launch_id = raw
         parsed = Cursor(CatalogueSort(sort_name), bool(desc), _parse_key(CatalogueSort(sort_name), key), str(launch_id))
-    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
+    except (ValueError, TypeError, ArithmeticError, binascii.Error, orjson.JSONDecodeError) as exc:
         raise ValidationFailed("`after` is not a cursor of this catalogue", field="after") from exc
     if (parsed.sort, parsed.descending) != (sort, descending):
         raise ValidationFailed("`after` was made for another sort order", field="after")
@@ -99,9 +99,15 @@ def decode_cursor(cursor: str, sort: CatalogueSort, descending: bool) -> Cursor:
 
 def _parse_key(sort: CatalogueSort, key: Any) -> Any:
     if sort == CatalogueSort.DATE:
-        return datetime.fromisoformat(key)
+        moment = datetime.fromisoformat(key)
+        if moment.tzinfo is None:
+            raise ValueError("date key without a time zone")
+        return moment
     if sort == CatalogueSort.PRICE:
-        return Decimal(key)
+        price = Decimal(key)  # a tampered key raises InvalidOperation (an ArithmeticError)
+        if not price.is_finite():
+            raise ValueError("price key must be a finite number")
+        return price
     if not isinstance(key, int):
         raise ValueError("seats key must be an integer")
     return key

@@ -6,6 +6,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -38,6 +39,7 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._reads = async_sessionmaker(reads, expire_on_commit=False)
+        self._read_engine = reads
 
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.sessions, self.tags, self.notify_outbox)
@@ -69,6 +71,12 @@ class Database:
         async with self._reads() as session:
             yield session
             session.expunge_all()  # the rows stay loaded after the session closes
+
+    async def read_row(self, statement: Any, params: dict[str, Any]) -> Any:
+        """One row of one read-only statement, outside any transaction and without an ORM session (the
+        compiled read path: PostgreSQL builds the answer, nothing is mapped)."""
+        async with self._read_engine.connect() as conn:
+            return (await conn.execute(statement, params)).one()
 
     @contextlib.asynccontextmanager
     async def statement(self) -> AsyncIterator[AsyncSession]:

@@ -8,6 +8,18 @@ CREATE OR REPLACE FUNCTION pgl.bookable_launches() RETURNS SETOF public.launches
   ORDER BY launch_at, id
 $$;
 
+-- The filtered catalogue (tests/bench/scenarios.py FILTERED): the service's conditions, sorted by price.
+CREATE OR REPLACE FUNCTION pgl.filtered_launches(destination text, price_min numeric, price_max numeric, min_seats integer)
+RETURNS SETOF public.launches LANGUAGE sql STABLE AS $$
+  SELECT * FROM public.launches AS l
+  WHERE l.status IN ('scheduled', 'confirmed', 'delayed') AND l.launch_at > now()
+    AND (l.public_at IS NULL OR l.public_at <= now())
+    AND l.destination = filtered_launches.destination
+    AND l.price_per_seat >= price_min AND l.price_per_seat <= price_max
+    AND l.capacity - l.seats_sold >= min_seats
+  ORDER BY l.price_per_seat, l.id
+$$;
+
 CREATE OR REPLACE FUNCTION pgl.my_launches() RETURNS SETOF public.launches LANGUAGE sql STABLE AS $$
   SELECT l.* FROM public.launches AS l
   JOIN public.agencies AS a ON a.id = l.agency_id

@@ -16,7 +16,8 @@ FINDINGS = Path(__file__).with_name("FINDINGS.md")
 METHOD_NOTES = (
     (
         "- PostGraphile 5.1.5 (Amber preset + PgLazyJWTPreset), two `node:cluster` workers with a pool of 10 "
-        "each, over the same database; it answers through `pgl.bookable_launches()` and `pgl.my_launches()` "
+        "each, over the same database; it answers through `pgl.bookable_launches()`, `pgl.filtered_launches()` "
+        "and `pgl.my_launches()` "
         "(`tests/bench/pgl.sql`): the service's WHERE clauses and order. The service verifies Ed25519 JWTs, "
         "PostGraphile HS256 ones (cheaper)."
     ),

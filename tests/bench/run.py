@@ -96,7 +96,7 @@ def run(p: Plan, out: Path, only: set[str] | None = None) -> None:
         results["base_size"] = loaded
         results["scenarios"] = [
             *(steps.cache_hits(p) if wanted("hits") else []),
-            *([steps.uncached_catalogue(p)] if wanted("uncached") else []),
+            *([steps.uncached_catalogue(p), steps.filtered_catalogue(p)] if wanted("uncached") else []),
             *([steps.agency_launches(p)] if wanted("agency") else []),
             *(steps.book_seats(p, uncached.restarted_with) if wanted("book") else []),
         ]

@@ -27,6 +27,27 @@ PGL_CATALOGUE = """query Catalogue($first: Int!) {
   }
 }"""
 
+# The catalogue narrowed by every kind of filter and sorted by price (not date): its own index and keyset.
+FILTERED = f"""query Filtered($first: Int!, $filter: CatalogueFilter) {{
+  launches(first: $first, filter: $filter, sort: PRICE) {{
+    edges {{ cursor node {{ {LAUNCH_FIELDS} }} }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}"""
+FILTERED_VARIABLES = {
+    "first": 50,
+    "filter": {"destination": "MOON", "priceMin": "5000", "priceMax": "30000", "minSeatsAvailable": 50},
+}
+
+# pgl.filtered_launches() (tests/bench/pgl.sql): the same conditions and order.
+PGL_FILTERED = """query Filtered($first: Int!) {
+  filteredLaunches(first: $first, destination: "moon", priceMin: "5000", priceMax: "30000", minSeats: 50) {
+    edges { cursor node { id missionName destination launchAt pricePerSeat seatsAvailable status
+      publicAgencyByAgencyId { id legalName } publicRocketByRocketId { id name capacity range } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+
 AGENCY_LAUNCHES = """query AgencyLaunches($first: Int!) {
   myLaunches(first: $first) {
     edges { cursor node {
