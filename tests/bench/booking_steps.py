@@ -129,7 +129,8 @@ async def _delivery(since: int, deadline_s: float = 120) -> dict[str, Any]:
 def _delivery_note(row: dict[str, Any]) -> str:
     span = float(row["span_s"] or 0) or 1.0
     return (
-        f"event delivery under this load (one active relay): {row['delivered']} of {row['events']} booking events "
+        "event delivery under this load (one `astro worker` process): "
+        f"{row['delivered']} of {row['events']} booking events "
         f"delivered, {row['delivered'] / span:.0f} events/s, lag commit -> delivered p50 "
         f"{float(row['p50_s'] or 0):.2f} s, p99 {float(row['p99_s'] or 0):.2f} s; "
         f"{row['notifications'] / span:.0f} notifications created/s (goal: lag p99 under 2 s)"

@@ -67,6 +67,17 @@ def service(name: str, port: int, env: dict[str, str], workers: int = 2) -> Iter
 
 
 @contextlib.contextmanager
+def worker(name: str, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """One `astro worker` process (the relay and the background work), as a deployment runs it beside
+    instances started with ASTRO_RUN_WORKER=false."""
+    proc = _spawn(name, [str(VENV_BIN / "python"), "-m", "scripts.cli", "worker"], {**os.environ, **env})
+    try:
+        yield proc
+    finally:
+        stop(proc)
+
+
+@contextlib.contextmanager
 def postgraphile(port: int, env: dict[str, str], workers: int = 2, name: str = "postgraphile") -> Iterator[None]:
     args = [str(VENV_BIN / "node"), "postgraphile.mjs", str(port), str(workers)]
     proc = _spawn(name, args, {**os.environ, **env}, cwd=BENCH)

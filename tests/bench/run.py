@@ -51,9 +51,11 @@ def service_env(mongo_url: str, run_id: str, *, cached: bool) -> dict[str, str]:
         "ASTRO_RATE_LIMIT_PER_USER": "1000000000",
         "ASTRO_GATEWAY_SECRET": gateway_steps.GATEWAY_SECRET,  # the gateway step's proof (its cost included)
     }
+    # Every instance runs with ASTRO_RUN_WORKER=false: one `astro worker` process delivers the events, as the
+    # README's deployment runs it.
+    env["ASTRO_RUN_WORKER"] = "false"
     if cached:
         env["ASTRO_DB_POOL_SIZE"] = "2"  # it answers from the cache; PostgreSQL allows 100 connections in all
-        env["ASTRO_RUN_WORKER"] = "false"  # the cache-off instance's workers deliver the events (one relay active)
     else:
         env.update(steps.NO_RESPONSE_CACHE)
     return env
@@ -88,6 +90,7 @@ def run(p: Plan, out: Path, only: set[str] | None = None) -> None:
         uncached.start()
         stack.callback(uncached.stop)
         stack.enter_context(procs.postgraphile(8102, pgl_env))
+        stack.enter_context(procs.worker("worker", service_env(mongo_url, run_id, cached=False)))
         deep: dict[int, Any] = {}
         grow_to(p.sizes[0])
         if wanted("deep"):

@@ -1,4 +1,5 @@
-"""The federated gateway in front of service instances, started ONCE per session by the operator's own
+"""The federated gateway in front of service instances, started ONCE per module (its instances run relays
+and usage flushes: they must be gone before other tests own the outbox) by the operator's own
 script (`python -m scripts.gateway`, what scripts/gateway runs): 2 instances sharing Redis when REDIS_URL is
 set (1 otherwise), the session's PostgreSQL database and MongoDB-wire server. Tests create their data
 in-process (the `app`, `services` and `cast` fixtures) on the same stores and talk to the gateway over HTTP
@@ -42,7 +43,7 @@ async def stub_subgraph(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterat
         yield f"stub=http://{address}/graphql={sdl}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def fleet(
     database_url: str, mongodb_url: str, stub_subgraph: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Fleet]:
