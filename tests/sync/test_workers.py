@@ -21,6 +21,7 @@ from resolvers.sync.tasks import Periodic
 from resolvers.sync.worker import Worker
 from tests.support.bookings import book
 from tests.support.builders import adults, make_launch, make_traveler
+from tests.support.faults import broken_invariants
 from tests.support.outbox import eventually, log_entries, outbox
 
 
@@ -77,6 +78,7 @@ async def test_mongodb_down_bookings_succeed_and_log_entries_arrive_after_recove
 
         await eventually(all_logged, within=40, step=0.2)
         assert len(await outbox(services)) >= 5  # 0 lost: every event has its entry (checked above)
+        assert await broken_invariants(services.settings.database_url) == {}  # seats, payments, passengers
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
