@@ -62,6 +62,9 @@ class UserListing:
     has_next: bool
 
 
+MAX_SEARCH_TEXT = 200  # longer than any email or name the accounts can hold
+
+
 def require_it(call: RequestBundle) -> None:
     if not policies.may_administer_users(call.caller):
         raise Forbidden("User administration is for it users")
@@ -72,6 +75,8 @@ async def list_users(call: RequestBundle, user_filter: UserFilter, *, first: int
     require_it(call)
     if not 0 <= first <= MAX_PAGE:
         raise ValidationFailed(f"first must be between 0 and {MAX_PAGE}", field="first")
+    if user_filter.text and len(user_filter.text) > MAX_SEARCH_TEXT:
+        raise ValidationFailed(f"text must be at most {MAX_SEARCH_TEXT} characters", field="text")
     position = _decode(after) if after else None
     page = await run_sync(search_users, user_filter, first=first, after=position)
     await record(
