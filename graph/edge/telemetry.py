@@ -384,8 +384,10 @@ def instrument_pool(engine: Any) -> None:
     from sqlalchemy import event  # noqa: PLC0415
 
     pool = engine.sync_engine.pool
-    event.listen(pool, "checkout", lambda *_: telemetry.DB_POOL_IN_USE.inc())
-    event.listen(pool, "checkin", lambda *_: telemetry.DB_POOL_IN_USE.dec())
+    # The pool's own count, set at each change: counting events up and down drifts when a process holds
+    # several pools (or a connection is invalidated), and could even go below zero.
+    event.listen(pool, "checkout", lambda *_: telemetry.DB_POOL_IN_USE.set(pool.checkedout()))
+    event.listen(pool, "checkin", lambda *_: telemetry.DB_POOL_IN_USE.set(pool.checkedout()))
 
 
 def process_exited() -> None:
