@@ -39,15 +39,9 @@ class Authenticator:
 
     async def authenticate(self, authorization: str | None) -> Authentication:
         outcome = self.verify(authorization)
-        principal = outcome.principal
-        if principal is None or not principal.token_id:
+        if outcome.principal is None or not outcome.principal.token_id:
             return outcome
-        try:
-            revoked = await self.revocations.is_revoked(principal.token_id, principal.session_id, _user_of(principal))
-        except RevocationUnknown:
-            log.warning("revocation cannot be checked; asking the client to retry")
-            return UNCHECKED
-        return REVOKED if revoked else outcome
+        return await self.settle(outcome, await self.revocations.cached(self.revocation_keys(outcome.principal)))
 
     async def settle(self, outcome: Authentication, cached: bool | None) -> Authentication:
         """The outcome of a verified token, given what the cache said about its revocation keys (None: the

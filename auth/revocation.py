@@ -120,12 +120,15 @@ class RevocationList:
     async def is_revoked(self, token_id: str, session_id: str | None = None, user_id: str | None = None) -> bool:
         """Raises RevocationUnknown when neither the cache nor the durable side can tell."""
         keys = self.keys(token_id, session_id, user_id)
+        return await self.decide(keys, await self.cached(keys))
+
+    async def cached(self, keys: list[str]) -> bool | None:
+        """Whether the cache holds one of `keys` (None: it could not be read)."""
         try:
-            cached: bool | None = any(value is not None for value in await self._cache.multi_get(keys))
+            return any(value is not None for value in await self._cache.multi_get(keys))
         except Exception as exc:
             log.warning("revocation cache unreadable (%r); the durable list decides", exc)
-            cached = None
-        return await self.decide(keys, cached)
+            return None
 
     async def decide(self, keys: list[str], cached: bool | None) -> bool:
         """The verdict, given what the cache said about `keys` (None: it could not be read)."""
