@@ -341,7 +341,8 @@ def connection_sql(renderer: Renderer, root: Root, page: Page, prefix: str) -> s
         f"SELECT t.*, row_number() OVER (ORDER BY {order}) AS _n{own_cursor} FROM {page.table} t WHERE {where} "
         f"ORDER BY {order} LIMIT {first} + 1"
     )
-    return f"SELECT json_build_object({', '.join(pairs)}) AS j FROM ({rows}) {alias}"
+    # GROUP BY (): one row even when nothing selected aggregates (`launches { __typename }`) or no row matched
+    return f"SELECT json_build_object({', '.join(pairs)}) AS j FROM ({rows}) {alias} GROUP BY ()"
 
 
 def page_info_value(name: str, alias: str, cursor: str, first: str, page: Page) -> str:

@@ -111,6 +111,9 @@ def insert_once(entries: list[dict[str, Any]]) -> None:
             raise
 
 
+MAX_SEARCH_TEXT = 200  # escaped, it stays within the stores' cap on pattern length
+
+
 @dataclass(frozen=True)
 class LogFilter:
     """A search of the log; every given criterion must hold. `text` is matched literally (ignoring case)
@@ -146,6 +149,8 @@ class LogFilter:
             clauses.append({"at": {"$gte": self.since}})
         if self.until is not None:
             clauses.append({"at": {"$lt": self.until}})
+        if self.text and len(self.text) > MAX_SEARCH_TEXT:
+            raise ValidationFailed(f"text must be at most {MAX_SEARCH_TEXT} characters", field="text")
         if self.text:
             literal = {"$regex": re.escape(self.text), "$options": "i"}
             clauses.append({"$or": [{"message": literal}, {"action": literal}]})

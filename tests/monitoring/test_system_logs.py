@@ -137,6 +137,14 @@ async def test_text_with_regex_characters_is_matched_literally(gql, cast, needle
     assert ids(await search(gql, cast.tokens["it"], text=needle)) == ["e000"]
 
 
+async def test_a_search_text_longer_than_200_characters_is_refused(gql, cast):
+    await seed([{"message": "x" * 300}])
+    assert ids(await search(gql, cast.tokens["it"], text="x" * 200)) == ["e000"]
+    body = await gql(SEARCH, {"filter": {"text": "(" * 201}, "first": 5, "after": None}, token=cast.tokens["it"])
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
+    assert "200 characters" in body["errors"][0]["message"]
+
+
 async def test_cursor_paging_walks_every_entry_once(gql, cast):
     await seed([{"message": f"m{n}"} for n in range(7)])
     LogEntry._get_collection().insert_one(
