@@ -33,7 +33,8 @@ class SystemLogFilter:
     since: datetime | None = strawberry.field(default=None, description="At or after this time (UTC).")
     until: datetime | None = strawberry.field(default=None, description="Before this time (UTC).")
     text: str | None = strawberry.field(
-        default=None, description="Text found in the message or action, literally and ignoring case (at most 200 characters)."
+        default=None,
+        description="Text found in the message or action, literally and ignoring case (at most 200 characters).",
     )
 
     def to_model(self) -> LogFilter:
