@@ -74,7 +74,12 @@ WORKER_POOL_SIZE = 3
 
 
 def build_worker(services: Services, settings: Settings) -> Worker:
-    return Worker(services, poll_seconds=settings.worker_poll_seconds, standby_seconds=settings.worker_standby_seconds)
+    return Worker(
+        services,
+        poll_seconds=settings.worker_poll_seconds,
+        standby_seconds=settings.worker_standby_seconds,
+        round_seconds=settings.worker_round_seconds,
+    )
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

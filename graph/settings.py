@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     run_worker: bool = True
     worker_poll_seconds: float = 5.0
     worker_standby_seconds: float = 2.0  # how often a standing-by relay tries to take over
+    # The relay starts a delivery round at most this often: events committed meanwhile share one round
+    # (a few statements per round instead of per event), at the cost of up to this much added lag.
+    worker_round_seconds: float = 0.1
     # The payment gateway's webhook (POST /webhooks/payments): HMAC-SHA256 shared secret, timestamp tolerance.
     # Production has no default: until a secret is set, every webhook call is refused (503).
     payment_webhook_secret: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -40,6 +41,8 @@ class Database:
         reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._reads = async_sessionmaker(reads, expire_on_commit=False)
         self._read_engine = reads
+        self._notifier: asyncio.Task[None] | None = None
+        self._notify_again = False
 
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.sessions, self.tags, self.notify_outbox)
@@ -51,12 +54,26 @@ class Database:
 
     async def notify_outbox(self) -> None:
         """Wake the relay: sent after the commit, outside the transaction (a NOTIFY inside it would take
-        PostgreSQL's global notify lock at every booking's commit). Never raises: the relay polls anyway."""
-        try:
-            async with self._reads() as session:
-                await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
-        except Exception:
-            log.debug("outbox NOTIFY failed; the relay's poll will pick the events up", exc_info=True)
+        PostgreSQL's global notify lock at every booking's commit). The caller does not wait for it, and
+        requests made while one NOTIFY is on its way share ONE more, sent after it: under load, one
+        statement wakes the relay for many commits. Never raises: the relay polls anyway."""
+        self._notify_again = True
+        if self._notifier is None or self._notifier.done():
+            self._notifier = asyncio.create_task(self._send_notifies(), name="astro-outbox-notify")
+
+    @property
+    def notifying(self) -> bool:
+        """A NOTIFY is on its way (or one more is due after it)."""
+        return self._notifier is not None and not self._notifier.done()
+
+    async def _send_notifies(self) -> None:
+        while self._notify_again:
+            self._notify_again = False
+            try:
+                async with self._reads() as session:
+                    await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+            except Exception:
+                log.debug("outbox NOTIFY failed; the relay's poll will pick the events up", exc_info=True)
 
     async def signal(self, message: str) -> None:
         """Tell every instance (models/store/signals.py); raises when PostgreSQL cannot be reached."""
@@ -92,6 +109,8 @@ class Database:
             await conn.exec_driver_sql("SELECT 1")
 
     async def dispose(self) -> None:
+        if self._notifier is not None:
+            await asyncio.gather(self._notifier, return_exceptions=True)  # a last NOTIFY goes out first
         await self.engine.dispose()
 
 

@@ -67,6 +67,7 @@ class Relay:
         poll_seconds: float = 5.0,
         standby_seconds: float = 2.0,
         batch_size: int = 200,
+        round_seconds: float = 0.0,
         checkpoint: Checkpoint = _no_checkpoint,
     ) -> None:
         self.services = services
@@ -74,6 +75,9 @@ class Relay:
         self.poll_seconds = poll_seconds
         self.standby_seconds = standby_seconds
         self.batch_size = batch_size
+        # Rounds start at most this often: under a steady stream of events (a NOTIFY per commit) they gather
+        # into batches instead of one round each; a lone event after a quiet spell is delivered at once.
+        self.round_seconds = round_seconds
         self.checkpoint = checkpoint  # called between effects and marks; tests make it raise ("crash")
         self.active = False  # holds the lock
         self.rounds = 0  # delivery rounds completed (tests wait on it instead of sleeping)
@@ -196,6 +200,7 @@ class Relay:
                 await asyncio.shield(conn.close(timeout=2))
 
     async def _deliver_then_wait(self, conn: asyncpg.Connection) -> None:
+        started = asyncio.get_running_loop().time()
         self._wake.clear()  # before reading: a NOTIFY arriving during the round triggers another
         try:
             full = await self.deliver_pending() >= self.batch_size
@@ -208,6 +213,9 @@ class Relay:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._next_wait())
         await conn.execute("SELECT 1")  # notices a lost connection (and so a lost lock) each round
+        rest = self.round_seconds - (asyncio.get_running_loop().time() - started)
+        if rest > 0:
+            await asyncio.sleep(rest)
 
     def _next_wait(self) -> float:
         """The poll interval, shortened to the earliest consumer back-off end."""

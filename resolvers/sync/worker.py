@@ -32,6 +32,7 @@ class Worker:
         periodic: list[Periodic] | None = None,
         poll_seconds: float = 5.0,
         standby_seconds: float = 2.0,
+        round_seconds: float = 0.0,
     ) -> None:
         self.services = services
         self.relay = Relay(
@@ -39,6 +40,7 @@ class Worker:
             CONSUMERS if consumers is None else consumers,
             poll_seconds=poll_seconds,
             standby_seconds=standby_seconds,
+            round_seconds=round_seconds,
         )
         self.periodic = list(PERIODIC if periodic is None else periodic)
         self._tasks: list[asyncio.Task[None]] = []

@@ -6,18 +6,20 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy import text
 
 from models.sync import deliveries
 from models.sync.events import Event
-from models.sync.outbox import OutboxEvent
+from models.sync.outbox import NOTIFY_CHANNEL, OutboxEvent
 from resolvers.bookings.cancel_booking import cancel_booking
 from resolvers.sync.consumers import CONSUMERS, refresh_catalogue, write_log_entries
 from resolvers.sync.relay import MAX_ATTEMPTS, Relay
 from tests.support.bookings import book
 from tests.support.builders import ORIGIN, adults, make_launch, make_traveler
 from tests.support.outbox import eventually, log_entries, outbox
+from tests.support.sql import sql_statements
 
 LOG_ONLY = {"log_entries": write_log_entries, "catalogue": refresh_catalogue}
 
@@ -222,3 +224,51 @@ async def test_statistics_show_lag_and_a_consumer_that_keeps_failing_is_given_up
     # one failing event holds back the rest of its consumer (order), and is given up after MAX_ATTEMPTS
     assert after.dead == {"broken": 1}
     assert after.undelivered == len(events) - 1
+
+
+async def test_notifies_asked_for_while_one_is_on_its_way_share_one_more(services):
+    """Fifty commits at once wake the relay with one or two NOTIFYs, and one is sent after the last ask."""
+    heard: list[str] = []
+    listener = await asyncpg.connect(services.db.dsn)
+    await listener.add_listener(NOTIFY_CHANNEL, lambda *args: heard.append(args[2]))
+    try:
+        with sql_statements(services) as seen:
+            await asyncio.gather(*(services.db.notify_outbox() for _ in range(50)))
+
+            async def sent() -> bool:
+                return bool(heard) and not services.db.notifying
+
+            await eventually(sent)
+        notifies = [statement for statement in seen if statement.startswith("NOTIFY")]
+        assert 1 <= len(notifies) <= 2, notifies
+        heard.clear()
+        await services.db.notify_outbox()  # a later ask is never folded into a NOTIFY already sent
+        await eventually(sent)
+        assert heard == [NOTIFY_CHANNEL]
+    finally:
+        await listener.close()
+
+
+async def test_rounds_start_at_most_every_round_seconds_and_a_lone_event_goes_at_once(services):
+    relay = Relay(services, LOG_ONLY, poll_seconds=120, round_seconds=0.4)
+    starts: list[float] = []
+    original = relay.deliver_pending
+
+    async def timed() -> int:
+        starts.append(asyncio.get_running_loop().time())
+        return await original()
+
+    relay.deliver_pending = timed  # type: ignore[method-assign]
+    task = asyncio.create_task(relay.run())
+    try:
+        await eventually(lambda: relay.active_now())
+        await asyncio.sleep(0.5)  # quiet: the next event is delivered as soon as it is announced
+        quiet_from = len(starts)
+        await some_events(services)  # three commits, three NOTIFYs in quick succession
+        await eventually(lambda: all_delivered(services), within=5)
+        gaps = [later - earlier for earlier, later in zip(starts, starts[1:], strict=False)]
+        assert all(gap >= 0.4 - 0.02 for gap in gaps), gaps
+        assert len(starts) - quiet_from <= 3  # the burst shared rounds instead of one round per commit
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
