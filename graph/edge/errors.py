@@ -54,8 +54,9 @@ def classify(error: GraphQLError, request_id: str) -> GraphQLError:
         return coded(error, "GRAPHQL_VALIDATION_FAILED")
     if isinstance(original, GraphQLError):  # e.g. variable coercion wrapped by graphql-core
         return classify(original, request_id) if original is not error else coded(error, "BAD_USER_INPUT")
-    if isinstance(original, DataError):  # a value the store refused: bad input that slipped past validation
-        log.warning("store refused a value [request %s] at %s: %s", request_id, error.path, original.orig)
+    if isinstance(original, DataError | asyncpg.exceptions.DataError):  # a value the store refused: bad input
+        detail = getattr(original, "orig", original)  # slipped past validation (wrapped or from the driver)
+        log.warning("store refused a value [request %s] at %s: %s", request_id, error.path, detail)
         return coded(error, "BAD_USER_INPUT", "A value is out of range or cannot be stored")
     if is_store_outage(original):
         log.error("store unavailable [request %s] at %s: %r", request_id, error.path, original)
@@ -73,6 +74,10 @@ def is_store_outage(exc: BaseException) -> bool:
 
 STORE_OUTAGES = (
     OSError,
+    # asyncpg's own, from statements sent to the driver directly (models/store/db.py fetch_row)
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InterfaceError,
     SATimeout,
     DisconnectionError,
     ConnectionFailure,

@@ -31,36 +31,32 @@ from models.sync.outbox import Origin
 # keeps its seats that long at most.
 HOLD_TTL = timedelta(minutes=5)
 
-_PLACE = text(
-    "SELECT * FROM astro_hold_seats(CAST(:user_id AS text), CAST(:launch_id AS text), CAST(:hold_id AS text), "
-    "CAST(:seats AS int), CAST(:key AS text), CAST(:fingerprint AS text), CAST(:passengers AS jsonb), "
-    "CAST(:now AS timestamptz), CAST(:expires_at AS timestamptz), CAST(:bookable AS text[]), "
-    "CAST(:seat_limit AS int), CAST(:vip_seat_limit AS int), CAST(:vip_min_launches AS int))"
+# The hot path's statements go to the driver directly (Database.fetch_row): numbered parameters.
+_PLACE = (
+    "SELECT * FROM astro_hold_seats($1::text, $2::text, $3::text, $4::int, $5::text, $6::text, $7::jsonb, "
+    "$8::timestamptz, $9::timestamptz, $10::text[], $11::int, $12::int, $13::int)"
 )
 
-_RECORD_CHARGE = text(
-    "UPDATE seat_holds SET state = 'charged', charge_id = :charge_id "
-    "WHERE id = :hold_id AND state = 'held' RETURNING id"
-)
+_RECORD_CHARGE = "UPDATE seat_holds SET state = 'charged', charge_id = $2 WHERE id = $1 AND state = 'held' RETURNING id"
 
 # One statement, so the booking exists exactly when the hold is gone: never a charged hold and a booking.
 # It only confirms while the launch still sells seats, and share-locks the launch row for that: a launch
 # being aborted (row locked by the move) is waited for and then refuses the hold (which is refunded), and
 # a move that comes after sees the booking and cancels it like every other.
-_CONFIRM = text("""
+_CONFIRM = """
 WITH launch AS (
     SELECT launches.id FROM launches JOIN seat_holds ON seat_holds.launch_id = launches.id
-    WHERE seat_holds.id = :hold_id AND launches.status = ANY (CAST(:bookable AS text[]))
+    WHERE seat_holds.id = $1 AND launches.status = ANY ($3::text[])
     FOR SHARE OF launches
 ), hold AS (
-    DELETE FROM seat_holds WHERE id = :hold_id AND state = 'charged' AND charge_id = :charge_id
+    DELETE FROM seat_holds WHERE id = $1 AND state = 'charged' AND charge_id = $2
       AND launch_id IN (SELECT id FROM launch)
     RETURNING *
 ), booking AS (
     INSERT INTO bookings (id, launch_id, traveler_id, seats, price_per_seat, amount, status, seats_released,
                           idempotency_key, request_fingerprint, created_at)
     SELECT id, launch_id, traveler_id, seats, price_per_seat, amount, 'confirmed', false,
-           idempotency_key, request_fingerprint, :now FROM hold
+           idempotency_key, request_fingerprint, $4::timestamptz FROM hold
     RETURNING id
 ), passengers AS (
     INSERT INTO passengers (id, booking_id, name, birth_date)
@@ -68,15 +64,15 @@ WITH launch AS (
       FROM booking, hold, jsonb_to_recordset(hold.passengers) AS p(id varchar, name varchar, birth_date date)
 ), payment AS (
     INSERT INTO payments (id, booking_id, amount, gateway_reference, created_at)
-    SELECT :payment_id, booking.id, hold.amount, hold.charge_id, :now FROM booking, hold
+    SELECT $5, booking.id, hold.amount, hold.charge_id, $4::timestamptz FROM booking, hold
 ), event AS (
     INSERT INTO outbox_events (id, event_type, aggregate_type, aggregate_id, payload, origin_operation,
                                origin_user, origin_request_id, created_at)
-    SELECT :event_id, :event_type, :aggregate_type, booking.id, CAST(:payload AS jsonb), :operation, :actor,
-           :request_id, now() FROM booking  -- when it was recorded (the commit), not when the request began
+    SELECT $6, $7, $8, booking.id, $9::jsonb, $10, $11,
+           $12, now() FROM booking  -- when it was recorded (the commit), not when the request began
 )
 SELECT id FROM booking
-""")
+"""
 
 # Releasing deletes the hold and gives its seats back in one statement; `state` says which holds may go.
 _RELEASE = text("""
@@ -117,40 +113,38 @@ async def place_hold(
     now: datetime,
 ) -> PlacedHold:
     stored = [{"id": new_id(), "name": p.name.strip(), "birth_date": p.birth_date.isoformat()} for p in passengers]
-    params = {
-        "user_id": user_id,
-        "launch_id": launch_id,
-        "hold_id": new_id(),
-        "seats": len(passengers),
-        "key": idempotency_key,
-        "fingerprint": fingerprint,
-        "passengers": orjson.dumps(stored).decode(),
-        "now": now,
-        "expires_at": now + HOLD_TTL,
-        "bookable": list(BOOKABLE_STATUSES),
-        "seat_limit": rules.SEAT_LIMIT,
-        "vip_seat_limit": rules.VIP_SEAT_LIMIT,
-        "vip_min_launches": rules.VIP_MIN_LAUNCHES,
-    }
-    async with db.statement() as session:
-        row = (await session.execute(_PLACE, params)).one()
+    row = await db.fetch_row(
+        _PLACE,
+        user_id,
+        launch_id,
+        new_id(),
+        len(passengers),
+        idempotency_key,
+        fingerprint,
+        orjson.dumps(stored).decode(),
+        now,
+        now + HOLD_TTL,
+        list(BOOKABLE_STATUSES),
+        rules.SEAT_LIMIT,
+        rules.VIP_SEAT_LIMIT,
+        rules.VIP_MIN_LAUNCHES,
+    )
     return PlacedHold(
-        outcome=row.o_outcome,
-        traveler_id=row.o_traveler_id,
-        found_id=row.o_found_id,
-        found_fingerprint=row.o_found_fingerprint,
-        held=int(row.o_held or 0),
-        vip=bool(row.o_vip),
-        price_per_seat=row.o_price,
-        launch_at=row.o_launch_at,
-        agency_id=row.o_agency_id,
+        outcome=row["o_outcome"],
+        traveler_id=row["o_traveler_id"],
+        found_id=row["o_found_id"],
+        found_fingerprint=row["o_found_fingerprint"],
+        held=int(row["o_held"] or 0),
+        vip=bool(row["o_vip"]),
+        price_per_seat=row["o_price"],
+        launch_at=row["o_launch_at"],
+        agency_id=row["o_agency_id"],
     )
 
 
 async def record_charge(db: Database, hold_id: str, charge_id: str) -> bool:
     """False when the hold is no longer held (it expired and was released): the charge has no seats."""
-    async with db.statement() as session:
-        return (await session.execute(_RECORD_CHARGE, {"hold_id": hold_id, "charge_id": charge_id})).first() is not None
+    return await db.fetch_row(_RECORD_CHARGE, hold_id, charge_id) is not None
 
 
 async def confirm_hold(
@@ -158,22 +152,22 @@ async def confirm_hold(
 ) -> bool:
     """Turn the charged hold into the booking; False when it was claimed for a refund meanwhile or its
     launch no longer sells seats (then the caller refunds it)."""
-    params = {
-        "hold_id": hold_id,
-        "charge_id": charge_id,
-        "now": now,
-        "payment_id": new_id(),
-        "event_id": new_id(),
-        "event_type": Event.BOOKING_CONFIRMED.value,
-        "aggregate_type": Aggregate.BOOKING.value,
-        "payload": orjson.dumps(payload).decode(),
-        "operation": origin.operation,
-        "actor": origin.actor,
-        "request_id": origin.request_id,
-        "bookable": list(BOOKABLE_STATUSES),
-    }
-    async with db.statement() as session:
-        return (await session.execute(_CONFIRM, params)).first() is not None
+    row = await db.fetch_row(
+        _CONFIRM,
+        hold_id,
+        charge_id,
+        list(BOOKABLE_STATUSES),
+        now,
+        new_id(),
+        new_id(),
+        Event.BOOKING_CONFIRMED.value,
+        Aggregate.BOOKING.value,
+        orjson.dumps(payload).decode(),
+        origin.operation,
+        origin.actor,
+        origin.request_id,
+    )
+    return row is not None
 
 
 async def release_hold(db: Database, hold_id: str, *, state: HoldState = HoldState.HELD) -> bool:

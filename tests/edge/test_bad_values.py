@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import asyncpg
 import pytest
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
@@ -48,6 +49,12 @@ def test_a_refused_value_is_not_an_outage_and_a_lost_connection_is():
     assert not is_store_outage(DBAPIError("SELECT 1", {}, Exception("invalid input syntax")))
     assert is_store_outage(ConnectionRefusedError())
     assert is_store_outage(OperationalError("SELECT 1", {}, Exception("server closed the connection")))
+    # the same from statements sent to the driver directly (the booking's hot path)
+    assert not is_store_outage(asyncpg.exceptions.NumericValueOutOfRangeError("numeric field overflow"))
+    assert not is_store_outage(asyncpg.exceptions.UniqueViolationError("duplicate key"))
+    assert is_store_outage(asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"))
+    assert is_store_outage(asyncpg.exceptions.AdminShutdownError("terminating connection"))
+    assert is_store_outage(asyncpg.exceptions.InterfaceError("connection is closed"))
 
 
 @pytest.mark.parametrize(
