@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
@@ -17,6 +16,7 @@ from graph.accounts.reset_page import reset_page
 from graph.edge import gateway
 from graph.edge.authentication import AuthenticationMiddleware
 from graph.edge.errors import unhandled
+from graph.edge.fast_lane import FastLane
 from graph.edge.graphiql import graphiql_asset
 from graph.edge.health import healthz, readyz
 from graph.edge.http import graphql_endpoint
@@ -30,19 +30,18 @@ from graph.edge.telemetry import (
     metrics_endpoint,
     process_exited,
 )
+from graph.edge.telemetry import request_id as telemetry_request_id
 from graph.finance import http as finance_http
 from graph.launches import csv as reports
 from graph.monitoring import export as log_export
 from graph.schema import build_schema
 from graph.services import Services
 from graph.settings import Settings, get_settings
-from models.ids import new_id
 from models.monitoring import telemetry, tracing
 from models.store.db import Database
 from resolvers.sync.worker import Worker
 
 log = logging.getLogger("astro")
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 
 
 class RequestIdMiddleware:
@@ -55,8 +54,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if REQUEST_ID.match(incoming) else new_id()
+        request_id = telemetry_request_id(dict(scope["headers"]).get(b"x-request-id", b""))
         scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_id(message: Message) -> None:
@@ -143,6 +141,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.add_middleware(TelemetryMiddleware, metrics=settings.metrics)
     app.add_middleware(RequestIdMiddleware)
+    # Anonymous catalogue cache hits are answered before anything else runs (graph/edge/fast_lane.py).
+    app.add_middleware(
+        FastLane,
+        services=lambda: app.state.services,
+        metrics=settings.metrics,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout_seconds=settings.body_timeout_seconds,
+    )
     return app
 
 

@@ -43,10 +43,11 @@ from graph.edge.protocol import (
     read_body,
 )
 from graph.edge.rate_limit import Admission
-from graph.edge.response_cache import STALE_HEADER, Lookup
+from graph.edge.response_cache import STALE_HEADER, Lookup, Slot
 from graph.edge.telemetry import count_errors, errored, observe, observe_raw_hit
 from graph.services import Services
 from models.launches.catalogue_cache import ANONYMOUS_HEADERS, PUBLIC_HEADERS
+from models.monitoring import tracing
 from models.monitoring.telemetry import RESPONSE_CACHE, set_context
 from resolvers.monitoring.logs import record
 
@@ -112,16 +113,20 @@ async def serve(request: Request, services: Services) -> Response:
     media_type = negotiate(request.headers.get("accept", ""))
     if media_type is None:
         raise RequestError(406, f"Accept {JSON} or {GRAPHQL_RESPONSE}", "NOT_ACCEPTABLE")
-    raw_slot = None
+    # The ASGI fast lane (graph/edge/fast_lane.py) looked this request up and missed: where to keep its answer.
+    raw_slot: Slot | None = request.scope.get("state", {}).get("fast_lane")
     if request.method == "POST":
         check_post_headers(request)
         raw = await read_body(request, services.settings.max_body_bytes, services.settings.body_timeout_seconds)
-        # Fast lane (graph/response_cache.py): the same bytes as a cached public answer skip everything else.
-        hit, raw_slot = await services.response_cache.raw_lookup(request, raw)
-        if hit is not None:
-            CACHE_HIT.inc()
-            observe_raw_hit(request, raw)
-            return Response(hit, 200, dict(PUBLIC_HEADERS), media_type)
+        if raw_slot is None:
+            # The same bytes as a cached public answer skip everything else (when the lane could not look).
+            hit, raw_slot = await services.response_cache.raw_lookup(request, raw)
+            if hit is not None:
+                CACHE_HIT.inc()
+                observe_raw_hit(request, raw)
+                return Response(hit, 200, dict(PUBLIC_HEADERS), media_type)
+        else:
+            tracing.annotate("astro.response_cache", "miss")
         body = parse_body(raw)
     else:
         body = query_params(request)

@@ -78,8 +78,10 @@ def _preflighted(request: Request) -> bool:
 async def read_body(request: Request, max_bytes: int, timeout_seconds: float) -> bytes:
     """The body within its size limit and its time limit: a client that declares a length and sends less
     (or trickles) loses its request after `timeout_seconds` instead of holding a connection."""
+    # The fast lane (graph/edge/fast_lane.py) may have started reading it: the same deadline then.
+    deadline = request.scope.get("state", {}).get("body_deadline")
     try:
-        async with asyncio.timeout(timeout_seconds):
+        async with asyncio.timeout_at(deadline) if deadline else asyncio.timeout(timeout_seconds):
             return await _read(request, max_bytes)
     except TimeoutError:
         raise RequestError(408, "The request body did not arrive in time", "REQUEST_TIMEOUT") from None

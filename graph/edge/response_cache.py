@@ -30,6 +30,7 @@ front lags by seconds at most) with `Vary: Authorization, Accept`; authenticated
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
@@ -48,7 +49,7 @@ from models.launches.catalogue_cache import PRIVATE_HEADERS as PRIVATE
 from models.launches.catalogue_cache import PUBLIC_HEADERS as PUBLIC
 from models.launches.catalogue_cache import PUBLIC_ROOT_FIELDS, STORE_SECONDS, TAG
 from models.monitoring import tracing
-from models.store.cache import TagVersions
+from models.store.cache import RAW, TagVersions
 
 log = logging.getLogger("astro.response_cache")
 
@@ -107,6 +108,7 @@ class ResponseCache:
         self._enabled = enabled  # off (ASTRO_RESPONSE_CACHE=false): answered as when the cache is unavailable
         self._stale_seconds = stale_seconds
         self._skip_until = 0.0
+        self._tag_key = cache.build_key(f"tag:{TAG}")
         self.clock = time.time  # when last good answers were built, and how old they are now
 
     async def lookup(self, request: Request, operation: OperationLike) -> Lookup:
@@ -135,8 +137,30 @@ class ResponseCache:
         under the current tag version; else where to keep this request's answer (None: not eligible)."""
         if "authorization" in request.headers or not any(marker in body for marker in FAST_LANE_MARKERS):
             return None, None
-        digest = hashlib.sha256(request.headers.get("accept", "").encode() + b"\0" + body).hexdigest()
-        return await self._read(f"raw:{TAG}:{digest}")
+        return await self._read(raw_key(request.headers.get("accept", "").encode(), body))
+
+    def lane_open(self) -> bool:
+        """Whether the ASGI fast lane (graph/edge/fast_lane.py) may read now: the cache is on, not backing
+        off after a failure, and the tag trusted (repairing it is left to the endpoint's path)."""
+        return self._enabled and time.monotonic() >= self._skip_until and self._tags.trusted(TAG)
+
+    async def lane_read(self, key: str) -> tuple[bytes | None, Slot | None]:
+        """`_read` for the ASGI fast lane: with Redis, one MGET sent through redis-py itself (aiocache's
+        wrapper runs every call in a task of its own under `wait_for`), under the same deadline."""
+        client = getattr(self._cache, "client", None)
+        if client is None:
+            return await self._read(key)
+        try:
+            async with asyncio.timeout(CACHE_DEADLINE):
+                version, entry = await client.mget(self._tag_key, self._cache.build_key(key))
+        except Exception:
+            self._skip_until = time.monotonic() + BACKOFF_SECONDS
+            log.warning("response cache unavailable; serving from the database", exc_info=True)
+            return None, None
+        slot = Slot(key, f"{int(version or 0)}:".encode())
+        if entry is not None and entry.startswith(RAW + slot.stamp):
+            return entry[len(RAW) + len(slot.stamp) :], None
+        return None, slot
 
     async def raw_store(self, slot: Slot, outcome: OutcomeLike) -> None:
         """Keep the answer for the exact bytes too, when it was kept as a public catalogue answer."""
@@ -191,6 +215,16 @@ class ResponseCache:
             self._skip_until = time.monotonic() + BACKOFF_SECONDS
             log.warning("response cache unavailable; serving from the database", exc_info=True)
             return None
+
+
+def raw_key(accept: bytes, body: bytes) -> str:
+    """The fast lane's key of an anonymous POST: its Accept header and its exact body bytes."""
+    return f"raw:{TAG}:" + hashlib.sha256(accept + b"\0" + body).hexdigest()
+
+
+def raw_get_key(accept: bytes, query_string: bytes) -> str:
+    """The fast lane's key of an anonymous GET: its Accept header and its exact query string."""
+    return f"rawget:{TAG}:" + hashlib.sha256(accept + b"\0" + query_string).hexdigest()
 
 
 def keep_seconds(fresh_until: datetime | None, now: datetime) -> int:

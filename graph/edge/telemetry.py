@@ -37,6 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
 from graph.settings import Settings
+from models.ids import new_id
 from models.monitoring import telemetry, tracing
 from models.store import mongo
 from models.sync import deliveries
@@ -173,6 +174,15 @@ def _child(name: str) -> Iterator[None]:
 # ---------------------------------------------------------------- requests
 
 
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+
+
+def request_id(incoming: bytes) -> str:
+    """A request's id: its well-formed X-Request-ID header, else a new one."""
+    given = incoming.decode("latin-1")
+    return given if REQUEST_ID.match(given) else new_id()
+
+
 @dataclass
 class Observation:
     """What the /graphql endpoint learnt about one request, for its metrics."""
@@ -237,6 +247,19 @@ def count_errors(codes: list[str | None]) -> None:
         telemetry.ERRORS.labels(code or "UNKNOWN").inc()
 
 
+_bound: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+
+
+def instruments(operation: str, kind: str, outcome: str) -> tuple[Any, Any]:
+    """The request counter and latency histogram children of these labels, bound once (`.labels()` checks and
+    locks at every call); the operation labels are bounded (telemetry.operation_label), so is this map."""
+    found = _bound.get((operation, kind, outcome))
+    if found is None:
+        found = telemetry.REQUESTS.labels(operation, kind, outcome), telemetry.LATENCY.labels(operation, kind)
+        _bound[(operation, kind, outcome)] = found
+    return found
+
+
 class TelemetryMiddleware:
     """Times and counts every /graphql request; opens its server span when tracing is on."""
 
@@ -284,8 +307,9 @@ class TelemetryMiddleware:
             else:
                 outcome = "error" if observation.errors else "ok"
             name = telemetry.operation_label(observation.operation) if observation.type != "unknown" else "(none)"
-            telemetry.REQUESTS.labels(name, observation.type, outcome).inc()
-            telemetry.LATENCY.labels(name, observation.type).observe(elapsed)
+            requests, latency = instruments(name, observation.type, outcome)
+            requests.inc()
+            latency.observe(elapsed)
 
 
 # ---------------------------------------------------------------- /metrics

@@ -17,13 +17,22 @@ from typing import Any
 
 from tests.bench import scenarios as s
 
-BODIES = {
-    "hit": s.apq_post_body(s.CATALOGUE, {"first": 20}),
-    "uncached": s.post_body(s.CATALOGUE, {"first": 50}),
+HIT_BODY = s.apq_post_body(s.CATALOGUE, {"first": 20})
+HIT_GET = s.apq_get_path(s.CATALOGUE, {"first": 20})
+# scenario: (method, path and query string, body). "baseline" and "baseline-get" are the bare routes of
+# tests/bench/app.py answering the cache hit's bytes: the in-process floor of the cache-hit scenarios.
+SCENARIOS = {
+    "hit": ("POST", "/graphql", HIT_BODY),
+    "hit-get": ("GET", HIT_GET, ""),
+    "baseline": ("POST", "/bench/baseline", HIT_BODY),
+    "baseline-get": ("GET", "/bench/baseline", ""),
+    "uncached": ("POST", "/graphql", s.post_body(s.CATALOGUE, {"first": 50})),
 }
 
 
-async def _call(app: Any, body: bytes) -> int:
+async def _call(
+    app: Any, body: bytes, method: str = "POST", target: str = "/graphql", chunks: list[bytes] | None = None
+) -> int:
     sent = [False]
     status = [0]
 
@@ -37,22 +46,26 @@ async def _call(app: Any, body: bytes) -> int:
     async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
             status[0] = message["status"]
+        elif chunks is not None:
+            chunks.append(message.get("body", b""))
 
+    path, _, query = target.partition("?")
+    headers = [(b"host", b"127.0.0.1")]
+    if method == "POST":
+        headers += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    else:
+        headers.append((b"accept", b"application/json"))
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": "POST",
+        "method": method,
         "scheme": "http",
-        "path": "/graphql",
-        "raw_path": b"/graphql",
-        "query_string": b"",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
         "root_path": "",
-        "headers": [
-            (b"host", b"127.0.0.1"),
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-        ],
+        "headers": headers,
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 80),
     }
@@ -60,20 +73,30 @@ async def _call(app: Any, body: bytes) -> int:
     return status[0]
 
 
+async def _answer(app: Any, body: bytes) -> bytes:
+    chunks: list[bytes] = []
+    assert await _call(app, body, chunks=chunks) == 200
+    return b"".join(chunks)
+
+
 async def measure(scenario: str, requests: int) -> dict[str, float]:
     from tests.bench.app import create_app  # noqa: PLC0415 - after the environment is read
 
     app = create_app()
-    body = BODIES[scenario].encode()
+    method, target, text = SCENARIOS[scenario]
+    body = text.encode()
     async with app.router.lifespan_context(app):
-        if scenario == "hit":  # register the APQ document and fill the cache
+        if scenario != "uncached":  # register the APQ document and fill the cache
             full = s.apq_post_body(s.CATALOGUE, {"first": 20}, with_query=True).encode()
             assert await _call(app, full) == 200
+        if scenario.startswith("baseline"):  # the bytes of the cache hit, for the bare route to answer
+            hit = await _answer(app, HIT_BODY.encode())
+            assert await _call(app, hit, "PUT", "/bench/baseline/store") == 204
         for _ in range(max(20, requests // 10)):  # warm-up
-            assert await _call(app, body) == 200
+            assert await _call(app, body, method, target) == 200
         cpu, wall = time.process_time(), time.perf_counter()
         for _ in range(requests):
-            await _call(app, body)
+            await _call(app, body, method, target)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     return {"cpu_us": cpu / requests * 1e6, "wall_us": wall / requests * 1e6}
 
