@@ -71,8 +71,7 @@ class Database:
         while self._notify_again:
             self._notify_again = False
             try:
-                async with self._reads() as session:
-                    await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+                await self.fetch_row(f"NOTIFY {NOTIFY_CHANNEL}")
             except Exception:
                 log.debug("outbox NOTIFY failed; the relay's poll will pick the events up", exc_info=True)
 
