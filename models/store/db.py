@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -40,6 +40,7 @@ class Database:
         reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._reads = async_sessionmaker(reads, expire_on_commit=False)
         self._read_engine = reads
+        self.raw_statements: list[Callable[[str], None]] = []  # observers of read_row's statements (tests)
 
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.sessions, self.tags, self.notify_outbox)
@@ -72,11 +73,25 @@ class Database:
             yield session
             session.expunge_all()  # the rows stay loaded after the session closes
 
-    async def read_row(self, statement: Any, params: dict[str, Any]) -> Any:
-        """One row of one read-only statement, outside any transaction and without an ORM session (the
-        compiled read path: PostgreSQL builds the answer, nothing is mapped)."""
+    async def read_row(self, sql: str, args: Sequence[Any]) -> Any:
+        """The one row of one read-only statement (`$1`... positional parameters), outside any transaction,
+        sent on the pooled connection's asyncpg driver itself (the compiled read path: PostgreSQL builds the
+        answer, nothing is mapped, so SQLAlchemy's statement handling is skipped; asyncpg keeps the statement
+        prepared per connection). `raw_statements` observers see each statement as it is sent."""
         async with self._read_engine.connect() as conn:
-            return (await conn.execute(statement, params)).one()
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert driver is not None
+            for observe in self.raw_statements:
+                observe(sql)
+            try:
+                row = await driver.fetchrow(sql, *args)
+            except BaseException:
+                if driver.is_closed():
+                    await conn.invalidate()
+                raise
+        if row is None:
+            raise LookupError("the statement answered no row")
+        return row
 
     @contextlib.asynccontextmanager
     async def statement(self) -> AsyncIterator[AsyncSession]:

@@ -20,15 +20,20 @@ DSN = f"{PG_SERVER}/{DB_NAME}"
 PGL_JWT_SECRET = "astro-bench-postgraphile-hs256-secret"  # noqa: S105 - a local benchmark peer's key
 
 
-async def recreate() -> None:
+def dsn(name: str = DB_NAME) -> str:
+    return f"{PG_SERVER}/{name}"
+
+
+async def recreate(name: str = DB_NAME) -> None:
+    """Drop and create database `name` (the benchmark's own by default), migrate it, load the base rows."""
     admin = await asyncpg.connect(f"{PG_SERVER}/postgres")
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{DB_NAME}"')
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    await upgrade_async(DSN)
-    conn = await asyncpg.connect(DSN)
+    await upgrade_async(dsn(name))
+    conn = await asyncpg.connect(dsn(name))
     try:
         await conn.execute((BENCH / "pgl.sql").read_text())
         await dataset.create_base(conn)
@@ -36,10 +41,10 @@ async def recreate() -> None:
         await conn.close()
 
 
-async def grow(start: int, end: int) -> float:
+async def grow(start: int, end: int, name: str = DB_NAME) -> float:
     """Add launches [start, end); return the seconds it took (generate_series, then ANALYZE)."""
     started = time.perf_counter()
-    conn = await asyncpg.connect(DSN)
+    conn = await asyncpg.connect(dsn(name))
     try:
         await dataset.add_launches(conn, start, end)
     finally:

@@ -19,7 +19,11 @@ def sql_statements(services: Any) -> Iterator[list[str]]:
 
     engine = services.db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", record)
+    raw = services.db.raw_statements  # the compiled reads, sent on the driver's connection
+    observe = seen.append
+    raw.append(observe)
     try:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
+        raw.remove(observe)
