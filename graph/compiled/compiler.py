@@ -104,7 +104,15 @@ class Plan:
 
 def shape(pages: list[Page]) -> tuple[Any, ...]:
     return tuple(
-        (page.table, tuple(page.where), tuple(page.order), page.cursor, page.has_previous, tuple(page.extras.items()))
+        (
+            page.table,
+            tuple(page.where),
+            tuple(page.order),
+            page.cursor,
+            page.has_previous,
+            tuple(page.extras.items()),
+            page.first if page.generic_plan else None,
+        )
         for page in pages
     )
 
@@ -339,7 +347,7 @@ def connection_sql(renderer: Renderer, root: Root, page: Page, prefix: str) -> s
     own_cursor = f", {page.cursor.replace('{t}', 't')} AS _c" if renderer.cursor_used else ""
     rows = (
         f"SELECT t.*, row_number() OVER (ORDER BY {order}) AS _n{own_cursor} FROM {page.table} t WHERE {where} "
-        f"ORDER BY {order} LIMIT {first} + 1"
+        f"ORDER BY {order} LIMIT {page.first + 1 if page.generic_plan else f'{first} + 1'}"
     )
     # GROUP BY (): one row even when nothing selected aggregates (`launches { __typename }`) or no row matched
     return f"SELECT json_build_object({', '.join(pairs)}) AS j FROM ({rows}) {alias} GROUP BY ()"

@@ -18,8 +18,10 @@ Logger `astro.compiled` at DEBUG shows each statement and its parameters.
 from __future__ import annotations
 
 import logging
+import re
 import weakref
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +30,6 @@ from cachetools import LRUCache
 from graphql import GraphQLError, GraphQLSchema
 from graphql.execution import ExecutionResult as GraphQLExecutionResult
 from graphql.execution.values import get_argument_values, get_variable_values
-from sqlalchemy import TextClause, text
 from strawberry.extensions import SchemaExtension
 
 from auth import policies
@@ -42,7 +43,7 @@ log = logging.getLogger("astro.compiled")
 NOT_COMPILABLE = object()
 # Per schema (tests assemble others), per document text and operation name: the Plan or NOT_COMPILABLE.
 _plans: weakref.WeakKeyDictionary[GraphQLSchema, LRUCache[tuple[str, str | None], Any]] = weakref.WeakKeyDictionary()
-_statements: LRUCache[str, TextClause] = LRUCache(1024)
+_statements: LRUCache[str, Statement] = LRUCache(1024)
 
 
 class Answer:
@@ -97,10 +98,35 @@ async def guarded(plan: Plan, schema: GraphQLSchema, variables: dict[str, Any], 
         return None
 
 
-def statement(sql: str) -> TextClause:
+# A bind parameter, as SQLAlchemy's text() finds them: `:name`, not `::type`, not inside a word (`HH24:MI`).
+_BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A rendered statement in asyncpg's form: `$n` for the n-th distinct `:name`, and the names in order."""
+
+    sql: str
+    names: tuple[str, ...]
+
+    def args(self, params: dict[str, Any]) -> list[Any]:
+        return [params[name] for name in self.names]
+
+
+def positional(sql: str) -> Statement:
+    names: dict[str, int] = {}
+
+    def number(match: re.Match[str]) -> str:
+        return f"${names.setdefault(match.group(1), len(names) + 1)}"
+
+    converted = _BIND.sub(number, sql)
+    return Statement(converted, tuple(names))
+
+
+def statement(sql: str) -> Statement:
     found = _statements.get(sql)
     if found is None:
-        found = _statements[sql] = text(sql)
+        found = _statements[sql] = positional(sql)
         log.debug("compiled statement:\n%s", sql)
     return found
 
@@ -130,8 +156,8 @@ async def run_plan(plan: Plan, schema: GraphQLSchema, variables: dict[str, Any],
         params.update(page.params)
     if log.isEnabledFor(logging.DEBUG):
         log.debug("compiled read: %s %s", plan.operation.name.value if plan.operation.name else "", params)
-    row = await context.services.db.read_row(statement(sql), params)
-    extras = row._mapping
+    compiled = statement(sql)
+    extras = await context.services.db.read_row(compiled.sql, compiled.args(params))
     fresh: datetime | None = None
     try:
         for root, page, prefix in zip(roots, pages, prefixes, strict=True):
@@ -143,7 +169,7 @@ async def run_plan(plan: Plan, schema: GraphQLSchema, variables: dict[str, Any],
         return None
     if fresh is not None:
         context.fresh_until = fresh
-    return Answer(row.data)
+    return Answer(extras["data"])
 
 
 class CompiledReads(SchemaExtension):

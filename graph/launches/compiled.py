@@ -82,7 +82,10 @@ class CatalogueRoot:
         key, cast, key_json = CATALOGUE_KEYS[sort]
         params: dict[str, Any] = {f"{p}now": now}
         where = [BOOKABLE_SQL, f"{{t}}.launch_at > :{p}now"]
-        extras = {"fresh": f"(SELECT min(w.public_at) FROM launches w WHERE w.public_at > :{p}now)"}
+        # The next VIP window end: min() written as the first in index order (cheap in a generic plan too).
+        extras = {
+            "fresh": f"(SELECT w.public_at FROM launches w WHERE w.public_at > :{p}now ORDER BY w.public_at LIMIT 1)"
+        }
         public = f"{{t}}.public_at IS NULL OR {{t}}.public_at <= :{p}now"
         if caller is not None and caller.role == Role.TRAVELER:
             params[f"{p}user"] = caller.id
@@ -90,6 +93,7 @@ class CatalogueRoot:
             where.append(f"{public} OR {vip_sql(f':{p}user')}")
         else:
             where.append(public)
+        filtered = False
         for name, condition, value in (
             ("destination", "{t}.destination = :{p}destination", filters.destination),
             ("agency", "{t}.agency_id = :{p}agency", filters.agency_id),
@@ -102,6 +106,7 @@ class CatalogueRoot:
             if value is not None:
                 where.append(condition.replace("{p}", p))
                 params[f"{p}{name}"] = value
+                filtered = True
         if cursor is not None:
             where.append(
                 f"({key}, {{t}}.id) {'<' if descending else '>'} (CAST(:{p}key AS {cast}), CAST(:{p}id AS varchar))"
@@ -119,6 +124,7 @@ class CatalogueRoot:
             has_previous=after is not None,
             params=params,
             extras=extras,
+            generic_plan=not filtered,
         )
 
     def check(self, extras: dict[str, Any]) -> None:

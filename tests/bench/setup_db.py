@@ -25,7 +25,7 @@ def dsn(name: str = DB_NAME) -> str:
 
 
 async def recreate(name: str = DB_NAME) -> None:
-    """Drop and create database `name` (another name keeps a measurement apart from a running bench)."""
+    """Drop and create database `name` (the benchmark's own by default), migrate it, load the base rows."""
     admin = await asyncpg.connect(f"{PG_SERVER}/postgres")
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -479,3 +479,19 @@ async def test_the_statement_is_in_the_debug_log(world, caplog):
     logged = "\n".join(record.getMessage() for record in caplog.records if record.name == "astro.compiled")
     assert "SELECT json_build_object('launches'" in logged and "ORDER BY t.price_per_seat DESC" in logged
     assert "'r0_destination': 'mars'" in logged
+
+
+async def test_only_an_unfiltered_page_writes_its_limit_for_a_generic_plan(world, caplog):
+    """A filter's values decide the best plan (a generic plan guesses their selectivity): its page keeps the
+    LIMIT a parameter, so PostgreSQL plans each execution; a page in plain index order writes the LIMIT out."""
+    caplog.set_level("DEBUG", logger="astro.compiled")
+    hook._statements.clear()
+    for variables in (
+        {"sort": "PRICE", "descending": False, "first": 3},
+        {"filter": {"priceMin": "1"}, "sort": "PRICE", "descending": False, "first": 3},
+    ):
+        response = await world.post(CATALOGUE, variables, "visitor", True)
+        assert response.status_code == 200 and "errors" not in response.json()
+    statements = [r.getMessage() for r in caplog.records if r.getMessage().startswith("compiled statement")]
+    assert len(statements) == 2
+    assert "LIMIT 4)" in statements[0] and "LIMIT CAST(:r0_first AS integer) + 1)" in statements[1]
