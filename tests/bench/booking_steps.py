@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from tests.bench.steps import Row
 
 CLIENTS = 64
-POOL = 20  # the service keeps 2 workers x pool 10 (it may overflow to 40 under this load)
+POOL = 20  # the baseline's; the service's cache-off instance keeps 2 workers x 14 connections (tests/bench/run.py)
 UNCACHED = "http://127.0.0.1:8103"
 MIN_SECONDS = 10.0
 GATEWAY_LATENCY_MS = 100

@@ -23,8 +23,9 @@ METHOD_NOTES = (
     ),
     (
         "- Cache-off scenarios and bookSeats go to a second instance started with "
-        "`ASTRO_RESPONSE_CACHE=false`. Rate limits stay on, with limits that never trip (one client "
-        "address sends everything)."
+        "`ASTRO_RESPONSE_CACHE=false` and `ASTRO_DB_POOL_SIZE=7` (14 connections per worker, kept open: with "
+        "PostGraphile's 20 and the raw baseline's 20 they fit in PostgreSQL's 100). Rate limits stay on, with "
+        "limits that never trip (one client address sends everything)."
     ),
     (
         "- bookSeats: one seat per request, traveler and launch rotating (1,997 travelers over 100 launches),"

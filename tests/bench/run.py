@@ -58,6 +58,9 @@ def service_env(mongo_url: str, run_id: str, *, cached: bool) -> dict[str, str]:
         env["ASTRO_DB_POOL_SIZE"] = "2"  # it answers from the cache; PostgreSQL allows 100 connections in all
     else:
         env.update(steps.NO_RESPONSE_CACHE)
+        # Pools keep their connections (2 x pool size per process): the cache-off instance's two workers,
+        # the worker process, PostGraphile's 20 and the raw baseline's 20 must fit in PostgreSQL's 100.
+        env["ASTRO_DB_POOL_SIZE"] = "7"
     return env
 
 
