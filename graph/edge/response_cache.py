@@ -154,13 +154,10 @@ class ResponseCache:
             async with asyncio.timeout(CACHE_DEADLINE):
                 version, entry = await client.mget(self._tag_key, self._cache.build_key(key))
         except Exception:
-            self._skip_until = time.monotonic() + BACKOFF_SECONDS
-            log.warning("response cache unavailable; serving from the database", exc_info=True)
+            self._back_off()
             return None, None
-        slot = Slot(key, f"{int(version or 0)}:".encode())
-        if entry is not None and entry.startswith(RAW + slot.stamp):
-            return entry[len(RAW) + len(slot.stamp) :], None
-        return None, slot
+        # redis-py hands the bytes as stored: drop the serializer's marker that aiocache would
+        return stamped(key, version, entry[len(RAW) :] if entry is not None and entry.startswith(RAW) else None)
 
     async def raw_store(self, slot: Slot, outcome: OutcomeLike) -> None:
         """Keep the answer for the exact bytes too, when it was kept as a public catalogue answer."""
@@ -190,13 +187,9 @@ class ResponseCache:
         found = await self._guarded(self._cache.multi_get([f"tag:{TAG}", key], timeout=CACHE_DEADLINE))
         if found is None:
             return None, None
-        slot = Slot(key, f"{int(found[0] or 0)}:".encode())
-        entry = found[1]
-        if isinstance(entry, bytes) and entry.startswith(slot.stamp):
-            tracing.annotate("astro.response_cache", "hit")
-            return entry[len(slot.stamp) :], None
-        tracing.annotate("astro.response_cache", "miss")
-        return None, slot
+        hit, slot = stamped(key, found[0], found[1])
+        tracing.annotate("astro.response_cache", "hit" if hit is not None else "miss")
+        return hit, slot
 
     async def _write(self, slot: Slot, body: bytes, fresh_until: datetime | None = None) -> None:
         ttl = keep_seconds(fresh_until, datetime.now(UTC))
@@ -212,9 +205,22 @@ class ResponseCache:
         try:
             return await call
         except Exception:
-            self._skip_until = time.monotonic() + BACKOFF_SECONDS
-            log.warning("response cache unavailable; serving from the database", exc_info=True)
+            self._back_off()
             return None
+
+    def _back_off(self) -> None:
+        """The cache failed: log it and leave it alone for BACKOFF_SECONDS (the database answers)."""
+        self._skip_until = time.monotonic() + BACKOFF_SECONDS
+        log.warning("response cache unavailable; serving from the database", exc_info=True)
+
+
+def stamped(key: str, version: Any, entry: Any) -> tuple[bytes | None, Slot | None]:
+    """An entry read with its tag's version: (the body, None) when it was stored under that version, else
+    (None, where to store this request's answer)."""
+    slot = Slot(key, f"{int(version or 0)}:".encode())
+    if isinstance(entry, bytes) and entry.startswith(slot.stamp):
+        return entry[len(slot.stamp) :], None
+    return None, slot
 
 
 def raw_key(accept: bytes, body: bytes) -> str:
