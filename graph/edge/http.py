@@ -29,6 +29,7 @@ from graph.context import Context
 from graph.edge import documents
 from graph.edge.documents import Operation, PersistedQueryNotFound
 from graph.edge.errors import format_errors, is_store_outage
+from graph.edge.fast_lane import lane_identity
 from graph.edge.gateway import client_ip, from_gateway
 from graph.edge.graphiql import graphiql_page
 from graph.edge.protocol import (
@@ -123,7 +124,7 @@ async def serve(request: Request, services: Services) -> Response:
             hit, raw_slot = await services.response_cache.raw_lookup(request, raw)
             if hit is not None:
                 CACHE_HIT.inc()
-                observe_raw_hit(request, raw)
+                observe_raw_hit(request, lane_identity("POST", raw, {})[0])
                 return Response(hit, 200, dict(PUBLIC_HEADERS), media_type)
         else:
             tracing.annotate("astro.response_cache", "miss")

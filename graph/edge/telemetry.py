@@ -222,18 +222,11 @@ def observe(request: Request, *, query: str | None, name: str | None) -> None:
         found.operation, found.type = name, kind
 
 
-def observe_raw_hit(request: Request, body: bytes) -> None:
-    """A fast-lane cache hit: its name and type come from the request body (never parsed otherwise)."""
+def observe_raw_hit(request: Request, identity: tuple[str, str | None]) -> None:
+    """A fast-lane cache hit: its (type, name), read from the request body (graph/edge/fast_lane.py)."""
     found: Observation | None = request.scope.get("state", {}).get("observation")
     if found is not None:
-        try:
-            params = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return
-        if isinstance(params, dict):
-            name = params.get("operationName") if isinstance(params.get("operationName"), str) else None
-            query = params.get("query") if isinstance(params.get("query"), str) else None
-            found.type, found.operation = operation_identity(query, name) if query else ("query", name)
+        found.type, found.operation = identity
 
 
 def errored(request: Request) -> None:
