@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
+from opentelemetry.trace import SpanKind
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graph.edge.documents import requested_hash
@@ -155,13 +156,9 @@ class FastLane:
             requests.inc()
             latency.observe(time.perf_counter() - started)
             CACHE_HIT.inc()
-        tracer = tracing.tracer()
-        if tracer is not None:
-            from opentelemetry.trace import SpanKind  # noqa: PLC0415 - only when tracing is on
-
+        if start_ns:
             attributes = {"http.request_id": identifier, "astro.response_cache": "hit"}
-            name = f"{scope['method']} /graphql"
-            tracer.start_span(name, kind=SpanKind.SERVER, attributes=attributes, start_time=start_ns).end()
+            tracing.record_ended(f"{scope['method']} /graphql", SpanKind.SERVER, attributes, start_ns)
 
     def _instruments(self, method: str, request: bytes) -> tuple[Any, Any]:
         """The request counter and latency histogram of this request's operation, bound once per request

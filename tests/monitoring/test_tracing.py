@@ -4,10 +4,15 @@ have spans too. Spans are kept by the SDK's in-memory exporter."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON
+from opentelemetry.trace import SpanKind
 
 from graph.edge.telemetry import configure_tracing
 from graph.settings import Settings
@@ -98,3 +103,24 @@ async def test_a_cache_hit_is_one_span_marked_hit(edge, spans):
     assert "errors" not in await gql(catalogue)  # the same bytes: the fast lane
     (server,) = spans.get_finished_spans()
     assert server.name == "POST /graphql" and server.attributes["astro.response_cache"] == "hit"
+    assert server.kind is SpanKind.SERVER and server.parent is None and server.start_time <= server.end_time
+    assert server.context.trace_id and server.context.span_id and server.context.trace_flags.sampled
+    assert server.instrumentation_scope.name == "astrobookings"
+    assert server.resource.attributes["service.name"] == "astrobookings"
+    assert server.attributes["http.request_id"]
+
+
+def test_a_whole_span_follows_the_providers_sampler_and_reaches_every_processor():
+    kept, also = InMemorySpanExporter(), InMemorySpanExporter()
+    for sampler, expected in ((ALWAYS_OFF, 0), (ALWAYS_ON, 1)):
+        provider = TracerProvider(sampler=sampler)
+        provider.add_span_processor(SimpleSpanProcessor(kept))
+        provider.add_span_processor(SimpleSpanProcessor(also))
+        tracing.configure(provider)
+        try:
+            tracing.record_ended("GET /graphql", SpanKind.SERVER, {"astro.response_cache": "hit"}, time.time_ns())
+        finally:
+            tracing.configure(None)
+        assert len(kept.get_finished_spans()) == len(also.get_finished_spans()) == expected
+    tracing.record_ended("GET /graphql", SpanKind.SERVER, {}, time.time_ns())  # off: nothing, no error
+    assert len(kept.get_finished_spans()) == 1
