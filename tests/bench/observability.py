@@ -168,7 +168,7 @@ class CpuRow:
 CPU_SCENARIOS = {"hit": "catalogue first 20, cache hit, POST + APQ hash", "uncached": "catalogue first 50, cache off"}
 
 
-def cpu_costs(p: Plan, cached_env: dict[str, str], uncached_env: dict[str, str], rounds: int = 3) -> list[CpuRow]:
+def cpu_costs(p: Plan, cached_env: dict[str, str], uncached_env: dict[str, str], rounds: int = 5) -> list[CpuRow]:
     """CPU per request of each variant, in process (tests/bench/observability_cpu.py), rounds alternating."""
     counts = {"hit": 2000 if p.quick else 10_000, "uncached": 60 if p.quick else 300}
     rows: list[CpuRow] = []
@@ -196,7 +196,7 @@ def render_cpu(rows: list[CpuRow]) -> list[str]:
     out = [
         "CPU time per request, in process (`tests/bench/observability_cpu.py`: the same app called through ASGI "
         "with no client or socket, one request after another, one fresh process per variant and round, rounds "
-        "alternating; the median of 3 rounds). It counts only what the service's process spends, so it holds on "
+        "alternating; the median of 5 rounds). It counts only what the service's process spends, so it holds on "
         "a machine busy with other work, where the throughput figures above do not.",
         "",
         "| scenario | telemetry | CPU µs / request | per round | ratio to off | goal | met |",
