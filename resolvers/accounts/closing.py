@@ -35,6 +35,7 @@ from models.launches.status import LaunchStatus
 from models.launches.tables import Launch
 from models.monitoring.logs import LogEntry
 from models.notifications.tables import Notification
+from models.notifications.templates import withhold_links
 from models.store.db import SqlUnitOfWork
 from models.store.mongo import run_sync
 from models.sync.events import Aggregate, Event
@@ -292,7 +293,7 @@ async def export_my_data(call: RequestBundle) -> dict[str, Any]:
         notes = (
             select(Notification).where(col(Notification.recipient_id) == user.id).order_by(col(Notification.created_at))
         )
-        notifications = [_row(n) for n in (await session.execute(notes)).scalars()]
+        notifications = [_notification(n) for n in (await session.execute(notes)).scalars()]
     ids = [user.id, *(x.id for x in (traveler, agency) if x is not None), *(b["id"] for b in bookings)]
     entries = await run_sync(_log_about, ids, f"{user.role}:{user.id}")
     return {
@@ -333,6 +334,12 @@ async def _bookings(session: Any, traveler: Traveler | None) -> list[dict[str, A
         for item in (await session.execute(select(table).where(col(table.booking_id).in_(ids)))).scalars():
             by_booking[item.booking_id][kind].append(_row(item))
     return [_row(b) | by_booking[b.id] for b in rows]
+
+
+def _notification(note: Notification) -> dict[str, Any]:
+    """A notification as the inbox shows it: the token of a password or confirmation link withheld (only
+    the email carries it, so a stolen access token cannot turn into a new password)."""
+    return _row(note) | {"body": withhold_links(note.event, note.body)}
 
 
 def _log_about(ids: list[str], actor: str) -> list[dict[str, Any]]:

@@ -154,7 +154,7 @@ async def test_a_disabled_account_gets_no_link_and_an_old_link_stops_working(
     assert (await run_sync(find_user_by_email, user.email)).status == DISABLED
 
 
-async def test_the_link_is_withheld_from_every_view_of_the_queue(
+async def test_the_link_is_withheld_from_every_view_of_the_queue_and_from_the_export(
     services: Any, gql: GraphQLClient, smtp: SmtpPeer, mailer: Mailer
 ):
     from tests.support.builders import make_user as make
@@ -166,8 +166,11 @@ async def test_the_link_is_withheld_from_every_view_of_the_queue(
     assert token_of(path) in note.body  # the email carries it ...
     queue = await gql("{ notificationQueue(first: 10) { items { event body } } }", token=it_token)
     inbox = await gql("{ myNotifications { items { body } } }", token=token)
+    export = await gql("{ exportMyData }", token=token)  # a stolen access token must not become the account
+    [exported] = [n["body"] for n in export["data"]["exportMyData"]["notifications"]]
     for body in (
         queue["data"]["notificationQueue"]["items"][0]["body"],
         inbox["data"]["myNotifications"]["items"][0]["body"],
+        exported,
     ):
         assert token_of(path) not in body and "token=[withheld]" in body  # ... no view of the queue does

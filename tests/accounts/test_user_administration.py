@@ -102,6 +102,10 @@ async def test_it_searches_users_by_text_role_status_and_confirmation_page_by_pa
     assert await emails({"confirmed": False}) == ["moonco@example.test"]
     assert await emails({"text": "moon co", "status": "ACTIVE"}) == ["moonco@example.test"]
     assert await emails({"status": "DISABLED"}) == []
+    assert "errors" not in await gql(DISABLE, {"id": unconfirmed.id}, token=token)
+    assert await emails({"status": "DISABLED"}) == ["moonco@example.test"]
+    assert "moonco@example.test" not in await emails({"status": "ACTIVE"})
+    assert await emails({"confirmed": True, "roles": ["TRAVELER"]}) == [f"orbit-{n}@example.test" for n in range(5)]
     assert await emails({"text": ".*"}) == []  # literal, never a regular expression
     assert error_codes(await gql(USERS, {"first": 2, "after": "bogus"}, token=token)) == ["BAD_USER_INPUT"]
     assert error_codes(await gql(USERS, {"first": -1}, token=token)) == ["BAD_USER_INPUT"]
