@@ -2,27 +2,38 @@
 
 While off, `tracer()` is None and nothing here is even attached: no hook runs on any call. While on:
 one span per SQL statement (SQLAlchemy engine events), per MongoDB command (a pymongo command listener)
-and per cache call (`traced_cache`), each a child of the span current where the call was made (the
-GraphQL operation's `execute`, for instance)."""
+and per cache call (`TracedCache`), each a child of the span current where the call was made (the
+GraphQL operation's `execute`, for instance). These store calls are leaves: each is timed and built whole
+when it ends (`begin`, `finish`), which costs a tenth of a live SDK span."""
 
 from __future__ import annotations
 
 import functools
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from opentelemetry import trace
-from opentelemetry.trace import Span, SpanContext, SpanKind, Status, StatusCode, TraceFlags, Tracer
+from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags, Tracer
 from pymongo import monitoring
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 _tracer: Tracer | None = None
-_ended: Callable[[str, SpanKind, Mapping[str, str], int], None] | None = None
+_finish: Callable[[Leaf, str | None], None] | None = None
 SCOPE = "astrobookings"  # the instrumentation scope of every span
-SPAN_KEY = "astro_span"
 STATEMENT_CHARS = 300  # of SQL kept on a span: parameters are never recorded
+
+
+class Leaf(NamedTuple):
+    """A span that will have no child (a store call, a cache hit), timed from `begin` and built whole at
+    `finish`."""
+
+    name: str
+    kind: SpanKind
+    attributes: Mapping[str, str]
+    start_ns: int
+    parent: SpanContext  # the span current at `begin` (INVALID_SPAN_CONTEXT: a root span)
 
 
 def tracer() -> Tracer | None:
@@ -31,42 +42,61 @@ def tracer() -> Tracer | None:
 
 def configure(provider: trace.TracerProvider | None) -> None:
     """Trace with this provider (the SDK's) from now on (None: stop tracing)."""
-    global _tracer, _ended
+    global _tracer, _finish
     _tracer = provider.get_tracer(SCOPE) if provider is not None else None
-    _ended = _whole_spans(_tracer) if _tracer is not None else None
+    _finish = _whole_spans(_tracer) if _tracer is not None else None
+
+
+def begin(name: str, kind: SpanKind, attributes: Mapping[str, str]) -> Leaf | None:
+    """Start timing a leaf span, a child of the current span (None while tracing is off)."""
+    if _finish is None:
+        return None
+    return Leaf(name, kind, attributes, time.time_ns(), trace.get_current_span().get_span_context())
+
+
+def finish(leaf: Leaf | None, error: str | None = None) -> None:
+    """End a leaf span now (`error`: it failed, with this description)."""
+    if leaf is not None and _finish is not None:
+        _finish(leaf, error)
 
 
 def record_ended(name: str, kind: SpanKind, attributes: Mapping[str, str], start_ns: int) -> None:
-    """A root span that starts at `start_ns` and ends now (nothing while tracing is off)."""
-    if _ended is not None:
-        _ended(name, kind, attributes, start_ns)
+    """A root span that started at `start_ns` and ends now (nothing while tracing is off)."""
+    finish(Leaf(name, kind, attributes, start_ns, trace.INVALID_SPAN_CONTEXT))
 
 
-def _whole_spans(tracer: Any) -> Callable[[str, SpanKind, Mapping[str, str], int], None]:
-    """Root spans built whole once they have ended and handed to the tracer's span processors: the span the
-    SDK's `start_span` + `end` would export (its id generator, sampler, resource and scope), without the
-    live span's lock, attribute copies and context switches. For the cache-hit lane, where a live span
-    costs about 20 µs of a 150 µs request and this one 4.5 µs (tests/bench/FINDINGS.md §9)."""
+def _whole_spans(tracer: Any) -> Callable[[Leaf, str | None], None]:
+    """Leaf spans built whole once they have ended and handed to the tracer's span processors: the span the
+    SDK's `start_span` + `end` would export (its id generator, sampler, resource and scope, the parent's
+    trace), without the live span's lock, attribute cleaning and context handling. A live span costs 50 µs
+    of CPU in a request (cold caches; 20 µs in a loop), this one under 5 µs (tests/bench/FINDINGS.md §9).
+    Leaves only: a span with children must be current while they run, so it stays the SDK's."""
     from opentelemetry.sdk.trace import ReadableSpan  # noqa: PLC0415 - the SDK only when tracing is on
     from opentelemetry.sdk.util.instrumentation import InstrumentationScope  # noqa: PLC0415
 
     ids, sampler, processor, resource = tracer.id_generator, tracer.sampler, tracer.span_processor, tracer.resource
     scope = InstrumentationScope(SCOPE)
     sampled_flags = TraceFlags(TraceFlags.SAMPLED)
+    unset = Status(StatusCode.UNSET)
 
-    def ended(name: str, kind: SpanKind, attributes: Mapping[str, str], start_ns: int) -> None:
-        trace_id = ids.generate_trace_id()
-        sampling = sampler.should_sample(None, trace_id, name, kind, attributes)
+    def finish(leaf: Leaf, error: str | None) -> None:
+        parent = leaf.parent if leaf.parent.is_valid else None
+        if parent is None:
+            trace_id, parent_context = ids.generate_trace_id(), None
+        else:
+            trace_id, parent_context = parent.trace_id, trace.set_span_in_context(trace.NonRecordingSpan(parent))
+        sampling = sampler.should_sample(parent_context, trace_id, leaf.name, leaf.kind, leaf.attributes)
         if not sampling.decision.is_sampled():
             return
         context = SpanContext(trace_id, ids.generate_span_id(), False, sampled_flags, sampling.trace_state)
         span = ReadableSpan(
-            name, context, None, resource, sampling.attributes, kind=kind, start_time=start_ns,
+            leaf.name, context, parent, resource, sampling.attributes, kind=leaf.kind, start_time=leaf.start_ns,
             end_time=time.time_ns(), instrumentation_scope=scope,
+            status=unset if error is None else Status(StatusCode.ERROR, error),
         )  # fmt: skip
         processor.on_end(span)
 
-    return ended
+    return finish
 
 
 def annotate(key: str, value: str) -> None:
@@ -81,58 +111,48 @@ def instrument_engine(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "before_cursor_execute")
     def _start(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-        if _tracer is None or context is None:
+        if _finish is None or context is None:
             return
         verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "SQL"
-        span = _tracer.start_span(
-            f"db {verb}",
-            kind=SpanKind.CLIENT,
-            attributes={"db.system": "postgresql", "db.statement": statement[:STATEMENT_CHARS]},
-        )
-        context._astro_span = span
+        attributes = {"db.system": "postgresql", "db.statement": statement[:STATEMENT_CHARS]}
+        context._astro_span = begin(f"db {verb}", SpanKind.CLIENT, attributes)
 
     @event.listens_for(sync_engine, "after_cursor_execute")
     def _end(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-        span = getattr(context, "_astro_span", None)
-        if span is not None:
-            span.end()
+        finish(getattr(context, "_astro_span", None))
+        if context is not None:
             context._astro_span = None
 
     @event.listens_for(sync_engine, "handle_error")
     def _failed(exception_context: Any) -> None:
-        span = getattr(exception_context.execution_context, "_astro_span", None)
-        if span is not None:
-            span.set_status(Status(StatusCode.ERROR, type(exception_context.original_exception).__name__))
-            span.end()
-            exception_context.execution_context._astro_span = None
+        context = exception_context.execution_context
+        finish(getattr(context, "_astro_span", None), type(exception_context.original_exception).__name__)
+        if context is not None:
+            context._astro_span = None
 
 
 class MongoSpans(monitoring.CommandListener):
     """A span per MongoDB command (its name and collection, never its documents)."""
 
     def __init__(self) -> None:
-        self._open: dict[tuple[int, Any], Span] = {}
+        self._open: dict[tuple[int, Any], Leaf] = {}
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if _tracer is None:
+        if _finish is None:
             return
         collection = event.command.get(event.command_name)
         attributes = {"db.system": "mongodb", "db.operation": event.command_name, "db.name": event.database_name}
         if isinstance(collection, str):
             attributes["db.mongodb.collection"] = collection
-        span = _tracer.start_span(f"mongodb {event.command_name}", kind=SpanKind.CLIENT, attributes=attributes)
-        self._open[(event.request_id, event.connection_id)] = span
+        leaf = begin(f"mongodb {event.command_name}", SpanKind.CLIENT, attributes)
+        if leaf is not None:
+            self._open[(event.request_id, event.connection_id)] = leaf
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        span = self._open.pop((event.request_id, event.connection_id), None)
-        if span is not None:
-            span.end()
+        finish(self._open.pop((event.request_id, event.connection_id), None))
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        span = self._open.pop((event.request_id, event.connection_id), None)
-        if span is not None:
-            span.set_status(Status(StatusCode.ERROR, event.failure.get("codeName", "failed")))
-            span.end()
+        finish(self._open.pop((event.request_id, event.connection_id), None), event.failure.get("codeName", "failed"))
 
 
 MONGO_LISTENER = MongoSpans()
@@ -155,11 +175,17 @@ class TracedCache:
 
 
 def _traced(name: str, call: Callable[..., Any]) -> Callable[..., Any]:
+    attributes = {"db.system": "cache"}
+
     @functools.wraps(call)
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if _tracer is None:
-            return await call(*args, **kwargs)
-        with _tracer.start_as_current_span(name, kind=SpanKind.CLIENT, attributes={"db.system": "cache"}):
-            return await call(*args, **kwargs)
+        leaf = begin(name, SpanKind.CLIENT, attributes)
+        try:
+            result = await call(*args, **kwargs)
+        except BaseException as error:
+            finish(leaf, type(error).__name__)
+            raise
+        finish(leaf)
+        return result
 
     return wrapper

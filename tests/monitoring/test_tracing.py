@@ -12,7 +12,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, StatusCode
 
 from graph.edge.telemetry import configure_tracing
 from graph.settings import Settings
@@ -124,3 +124,24 @@ def test_a_whole_span_follows_the_providers_sampler_and_reaches_every_processor(
         assert len(kept.get_finished_spans()) == len(also.get_finished_spans()) == expected
     tracing.record_ended("GET /graphql", SpanKind.SERVER, {}, time.time_ns())  # off: nothing, no error
     assert len(kept.get_finished_spans()) == 1
+
+
+def test_a_leaf_is_a_child_of_the_current_span_and_keeps_its_failure():
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing.configure(provider)
+    try:
+        tracer = tracing.tracer()
+        assert tracer is not None
+        with tracer.start_as_current_span("execute") as current:
+            tracing.finish(tracing.begin("db SELECT", SpanKind.CLIENT, {"db.system": "postgresql"}), "DataError")
+        tracing.finish(tracing.begin("cache get", SpanKind.CLIENT, {"db.system": "cache"}))
+    finally:
+        tracing.configure(None)
+    leaf, parent, root = exporter.get_finished_spans()
+    assert leaf.parent.span_id == parent.context.span_id == current.get_span_context().span_id
+    assert leaf.context.trace_id == parent.context.trace_id and leaf.context.span_id != parent.context.span_id
+    assert leaf.status.status_code is StatusCode.ERROR and leaf.status.description == "DataError"
+    assert root.parent is None and root.context.trace_id != parent.context.trace_id
+    assert root.status.status_code is StatusCode.UNSET and root.attributes["db.system"] == "cache"
