@@ -119,6 +119,25 @@ async def test_a_refused_token_is_refused_at_connection_init(stores: Settings) -
     assert closed.value.rcvd.reason.startswith("Invalid access token")
 
 
+async def test_a_token_that_cannot_be_checked_right_now_gets_a_close_clients_retry(stores: Settings) -> None:
+    """The revocation store unreachable: 4403 (graphql-ws clients retry it), never 4401 (give up)."""
+    from auth.authenticate import Authenticator
+    from auth.revocation import RevocationList
+    from models.store.cache import build_cache
+
+    async with instance(stores) as (a, services):
+        cast = await make_cast(services)
+        dead = build_cache("redis://127.0.0.1:1/0", "outage")  # nothing listens on port 1
+        services.authenticator = Authenticator(services.tokens, RevocationList(dead))
+        try:
+            async with live_socket(a, bearer(cast.tokens["traveler"])) as ws:
+                with pytest.raises(ConnectionClosed) as closed:
+                    await receive(ws)
+        finally:
+            await dead.close()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
 async def test_another_agency_cannot_subscribe_to_a_launch_and_anonymous_callers_must_sign_in(
     stores: Settings,
 ) -> None:
