@@ -2,8 +2,9 @@
 
 The walk of one socket: Strawberry checks the handshake's `Origin` (same origin, no Origin, or one of
 `ws_allowed_origins`) → `connection_init` carries `{"authorization": "Bearer <token>"}`, verified by the same
-Authenticator as HTTP (signature, expiry, revocation); a refused token closes the socket with 4403, no token
-is an anonymous connection (public subscriptions only) → a signed-in user may hold `ws_max_connections_per_user`
+Authenticator as HTTP (signature, expiry, revocation); a refused token closes the socket with 4401 and the
+reason (a token that cannot be checked right now, 4403: clients retry that one), no token is an anonymous
+connection (public subscriptions only) → a signed-in user may hold `ws_max_connections_per_user`
 sockets on this instance → each `subscribe` goes through the same document rules as HTTP (partners' trusted
 documents, the safelist, APQ; graph/edge/documents.py) and must be a subscription (queries and mutations go
 over HTTP, where rate limits apply) → at most `ws_max_subscriptions_per_connection` at once → errors carry
@@ -30,7 +31,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage, SubscribeMessage
 from strawberry.types.unset import UNSET, UnsetType
 
 from auth.principal import Principal
@@ -43,7 +44,17 @@ from graph.edge.protocol import RequestError
 from graph.settings import Settings
 from models.ids import new_id
 
-CLOSE_TOKEN_ENDED = 4401  # the token expired or was revoked while the socket was open
+CLOSE_TOKEN_ENDED = 4401  # the token was refused, expired or was revoked: clients do not retry with it
+CLOSE_REASON_BYTES = 123  # the most a websocket close frame carries
+
+
+class TokenRefused(Exception):
+    """The token in connection_init is not valid: the socket closes with 4401 (graphql-ws clients, the
+    gateway's among them, give up on 4401 but retry 4403 with back-off)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason.encode()[:CLOSE_REASON_BYTES].decode(errors="ignore")
 
 
 class Connections:
@@ -72,6 +83,12 @@ class Connections:
 
 class CodedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """Strawberry's graphql-transport-ws handler with this API's document rules and error codes."""
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        try:
+            await super().handle_connection_init(message)
+        except TokenRefused as refused:
+            await self.websocket.close(code=CLOSE_TOKEN_ENDED, reason=refused.reason)
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if self.connection_acknowledged and message["id"] not in self.operations:
@@ -172,10 +189,12 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
         if authorization is None:
             return UNSET  # anonymous: public subscriptions only
         if not isinstance(authorization, str):
-            raise ConnectionRejectionError({"message": "authorization must be 'Bearer <token>'"})
+            raise TokenRefused("authorization must be 'Bearer <token>'")
         outcome = await context.services.authenticator.authenticate(authorization)
+        if outcome.principal is None and outcome.retryable:
+            raise ConnectionRejectionError({"message": outcome.error})
         if outcome.principal is None:
-            raise ConnectionRejectionError({"message": outcome.error or "Invalid access token"})
+            raise TokenRefused(outcome.error or "Invalid access token")
         principal = outcome.principal
         if not self.connections.admit(principal.id):
             raise ConnectionRejectionError({"message": "Too many open connections for this user"})

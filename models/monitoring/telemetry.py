@@ -90,6 +90,11 @@ DB_POOL_IN_USE = Gauge(
     "PostgreSQL connections checked out of the pools of live processes",
     multiprocess_mode="livesum",
 )
+LIVE_SUBSCRIBERS = Gauge(
+    "astro_live_subscribers",
+    "Subscriptions listening for live messages, summed over live processes",
+    multiprocess_mode="livesum",
+)
 RELAY_DELIVERIES = Counter(
     "astro_relay_deliveries",
     "Outbox events handed to consumers by the relay, by consumer and outcome",

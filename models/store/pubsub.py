@@ -20,6 +20,7 @@ import orjson
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
+from models.monitoring.telemetry import LIVE_SUBSCRIBERS
 from models.store.cache import redis_connection_options
 
 log = logging.getLogger("astro.live")
@@ -51,9 +52,11 @@ class LiveBroker:
         await self.start()
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
         self._topics.setdefault(topic, set()).add(queue)
+        LIVE_SUBSCRIBERS.inc()
         try:
             yield _drain(queue)
         finally:
+            LIVE_SUBSCRIBERS.dec()
             listeners = self._topics.get(topic, set())
             listeners.discard(queue)
             if not listeners:

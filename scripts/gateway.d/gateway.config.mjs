@@ -7,10 +7,13 @@
 // - Every subgraph request carries the client's Authorization and the gateway's proof
 //   (X-Astro-Gateway-Secret): the subgraph then runs the gateway's generated sub-queries for a partner,
 //   and still authenticates the caller and checks every field's permission and scope.
-// - Subscriptions reach the subgraph over graphql-transport-ws with the authorization and the proof in
-//   `connection_init`.
-// - Requests are spread over the instances round robin. No landing page, no GraphiQL (both load assets from
-//   a CDN; analysts use an instance's GraphiQL), no usage reporting (scripts/gateway drops HIVE_* / APOLLO_*).
+// - Subscriptions (from clients over graphql-transport-ws, or over SSE with `Accept: text/event-stream`)
+//   reach the subgraph over graphql-transport-ws with the authorization and the proof in `connection_init`;
+//   a token the subgraph ends (4401) ends the client's subscriptions the same way (tokenEnded).
+// - Queries and mutations are spread over the instances round robin (subscriptions go to the first: the
+//   subscription transport has one URL; Redis brings every instance's moves to it). No landing page, no
+//   GraphiQL (both load assets from a CDN; analysts use an instance's GraphiQL), no usage reporting
+//   (scripts/gateway drops HIVE_* / APOLLO_*).
 import { defineConfig } from "@graphql-hive/gateway";
 import { GraphQLError } from "graphql";
 
@@ -82,6 +85,31 @@ const textDocumentsAtEdge = {
   },
 };
 
+// A subscription's socket to the subgraph closed with 4401: the client's token was refused at
+// connection_init, expired or was revoked. The client gets the service's answer instead of a bare error:
+// an UNAUTHENTICATED error with the reason, then, on a websocket, the same close (4401) as from an instance;
+// an SSE stream ends after the error.
+const TOKEN_ENDED = 4401;
+const tokenEnded = {
+  onSubgraphExecute({ subgraphName, executionRequest }) {
+    if (subgraphName !== SUBGRAPH || executionRequest.operationType !== "subscription") return;
+    const socket = executionRequest.context?.socket; // the client's websocket (absent over SSE)
+    return ({ result, setResult }) => {
+      if (!result || typeof result[Symbol.asyncIterator] !== "function") return;
+      setResult((async function* () {
+        try {
+          yield* result;
+        } catch (closed) {
+          if (closed?.code !== TOKEN_ENDED) throw closed;
+          const message = closed.reason || "Invalid access token";
+          yield { errors: [{ message, extensions: { code: "UNAUTHENTICATED" } }] };
+          socket?.close(TOKEN_ENDED, message);
+        }
+      })());
+    };
+  },
+};
+
 // Spreads this service's requests over the instances (the supergraph names the first one).
 const roundRobin = {
   onFetch({ url, setURL }) {
@@ -129,5 +157,5 @@ export const gatewayConfig = defineConfig({
       },
     },
   },
-  plugins: () => [textDocumentsAtEdge, roundRobin],
+  plugins: () => [textDocumentsAtEdge, roundRobin, tokenEnded],
 });

@@ -1,11 +1,12 @@
 // Opens GraphiQL at argv[2] in the system chromium (argv[3]) and prints one JSON report:
-// requests to any other origin (aborted), whether the explorer lists the schema's fields, and the
-// example's result. The Python test (tests/edge/test_graphiql_browser.py) asserts on it.
+// requests to any other origin (aborted), whether the explorer lists the schema's fields, the
+// example's result, the Headers tab's note and a subscription's result. The Python test
+// (tests/edge/test_graphiql_browser.py) asserts on it.
 import { chromium } from "playwright-core";
 
 const [page_url, executablePath, token, launchId] = process.argv.slice(2);
 const origin = new URL(page_url).origin;
-const report = { foreign: [], explorer: [], result: null, live: null, errors: [] };
+const report = { foreign: [], explorer: [], result: null, headers: null, live: null, errors: [] };
 
 const browser = await chromium.launch({ executablePath, args: ["--no-sandbox", "--disable-gpu"] });
 try {
@@ -30,18 +31,18 @@ try {
   const output = page.locator(".graphiql-response .CodeMirror");
   await output.getByText("missionName").first().waitFor({ timeout: 15000 });
   report.result = await output.innerText();
-  // A subscription through GraphiQL's own fetcher, with the token as the Headers tab would give it: the
-  // test moves the launch once the server holds the subscription, and this waits for the first message.
-  report.live = await page.evaluate(async ({ token, launchId }) => {
-    const query = "subscription($id: ID!) { launchStatusChanged(launchId: $id) { toStatus } }";
-    const documentAST = GraphiQL.GraphQL.parse(query);  // GraphiQL passes it: it picks the socket for subscriptions
-    const headers = { Authorization: `Bearer ${token}` };
-    const stream = await fetcher({ query, variables: { id: launchId } }, { headers, documentAST });
-    const iterator = stream[Symbol.asyncIterator]();
-    const first = await iterator.next();
-    await iterator.return();
-    return first.value;
-  }, { token, launchId });
+  // A subscription run as an analyst runs it: typed into the editor, the token added in the Headers tab,
+  // Run. The test moves the launch once the server holds the subscription; the response pane shows it.
+  const subscription = `subscription { launchStatusChanged(launchId: "${launchId}") { toStatus } }`;
+  await page.locator(".graphiql-query-editor .CodeMirror").evaluate((el, text) => el.CodeMirror.setValue(text), subscription);
+  await page.locator('button[data-name="headers"]').click();
+  const headerEditor = page.locator(".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror");
+  report.headers = await headerEditor.evaluate((el) => el.CodeMirror.getValue()); // the sign-in note
+  const headers = JSON.stringify({ Authorization: `Bearer ${token}` });
+  await headerEditor.evaluate((el, text) => el.CodeMirror.setValue(text), headers);
+  await page.locator(".graphiql-execute-button").click();
+  await output.getByText("toStatus").first().waitFor({ timeout: 30000 });
+  report.live = await output.innerText();
 } catch (error) {
   report.errors.push(String(error));
 } finally {

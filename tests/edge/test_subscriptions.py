@@ -80,6 +80,24 @@ async def test_a_subscriber_on_one_instance_sees_a_move_made_through_another_wit
         assert elapsed < 1.0
 
 
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="the pub/sub connection is Redis's")
+async def test_one_redis_pub_sub_connection_serves_all_the_subscribers_of_a_process(stores: Settings) -> None:
+    import redis.asyncio as redis
+
+    async with instance(stores) as (a, services), contextlib.AsyncExitStack() as sockets:
+        for n in range(5):
+            ws = await sockets.enter_async_context(live_socket(a))
+            assert (await receive(ws))["type"] == "connection_ack"
+            await subscribe(ws, CATALOGUE, id=str(n))
+        await until(lambda: services.live.subscriber_count() == 5)
+        channel = f"{stores.cache_namespace}:live"
+        client = redis.Redis.from_url(str(stores.redis_url))
+        try:
+            assert await client.pubsub_numsub(channel) == [(channel.encode(), 1)]
+        finally:
+            await client.aclose()
+
+
 async def test_within_one_process_the_catalogue_hint_reaches_anonymous_subscribers(stores: Settings) -> None:
     async with instance(stores, run_worker=True, redis_url=None) as (a, services):
         cast = await make_cast(services)
@@ -93,9 +111,30 @@ async def test_within_one_process_the_catalogue_hint_reaches_anonymous_subscribe
 
 
 async def test_a_refused_token_is_refused_at_connection_init(stores: Settings) -> None:
+    """4401, which graphql-ws clients (the gateway's too) do not retry, with the reason HTTP would give."""
     async with instance(stores) as (a, _), live_socket(a, bearer("not-a-token")) as ws:
         with pytest.raises(ConnectionClosed) as closed:
             await receive(ws)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+    assert closed.value.rcvd.reason.startswith("Invalid access token")
+
+
+async def test_a_token_that_cannot_be_checked_right_now_gets_a_close_clients_retry(stores: Settings) -> None:
+    """The revocation store unreachable: 4403 (graphql-ws clients retry it), never 4401 (give up)."""
+    from auth.authenticate import Authenticator
+    from auth.revocation import RevocationList
+    from models.store.cache import build_cache
+
+    async with instance(stores) as (a, services):
+        cast = await make_cast(services)
+        dead = build_cache("redis://127.0.0.1:1/0", "outage")  # nothing listens on port 1
+        services.authenticator = Authenticator(services.tokens, RevocationList(dead))
+        try:
+            async with live_socket(a, bearer(cast.tokens["traveler"])) as ws:
+                with pytest.raises(ConnectionClosed) as closed:
+                    await receive(ws)
+        finally:
+            await dead.close()
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
 
 

@@ -7,9 +7,11 @@ and WebSocket. Skipped only where Node.js is absent."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import uuid
@@ -62,9 +64,9 @@ def fleet(
         gateway_secret=secrets.token_urlsafe(32),
     )
     count = 2 if redis_url else 1  # several instances share their cache through Redis
-    port, first = free_port(), free_port()
-    while first + count - 1 == port:
-        first = free_port()
+    port, first = free_port(), consecutive_free_ports(count)
+    while port in range(first, first + count):
+        first = consecutive_free_ports(count)
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -76,6 +78,7 @@ def fleet(
         "ASTRO_RESPONSE_CACHE": "false",  # each test truncates the tables the cached answers came from
         "ASTRO_WORKER_POLL_SECONDS": "0.5",
         "ASTRO_GATEWAY_SECRET": settings.gateway_secret or "",
+        "ASTRO_WS_AUTH_CHECK_SECONDS": "0.5",  # a revoked token's socket closes within the test's patience
     }
     if redis_url:
         env["REDIS_URL"] = redis_url
@@ -90,6 +93,19 @@ def fleet(
         yield Fleet(f"127.0.0.1:{port}", instances, settings)
     finally:
         stop([process])
+
+
+def consecutive_free_ports(count: int) -> int:
+    """The first of `count` consecutive ports free right now (the instances take consecutive ports)."""
+    while True:
+        first = free_port()
+        with contextlib.ExitStack() as probes:
+            try:
+                for port in range(first + 1, first + count):
+                    probes.enter_context(socket.create_server(("127.0.0.1", port)))
+            except OSError:
+                continue
+        return first
 
 
 @pytest.fixture

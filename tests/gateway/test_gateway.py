@@ -5,10 +5,16 @@ still decided in the subgraph."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from graph.edge.apq import sha256_hex
 from graph.edge.documents import manifest_validator
@@ -27,6 +33,7 @@ NESTED = """query Nested { launches(first: 20) { edges { node { id missionName a
 MY_BOOKINGS = "{ myBookings { seats launch { missionName status agency { legalName } rocket { name } } } }"
 CONFIRM = "mutation($id: ID!) { confirmLaunch(id: $id) { __typename ... on LaunchMoved { launch { status } } } }"
 STATUS = "subscription($id: ID!) { launchStatusChanged(launchId: $id) { fromStatus toStatus } }"
+LIVE_METRIC = "astro_live_subscribers "
 PARTNER_DOC = "query PartnerLaunches { launches(first: 5) { edges { node { id missionName } } } }"
 
 
@@ -76,14 +83,128 @@ async def test_a_mutation(fleet: Fleet, cast: Cast) -> None:
 
 
 async def test_a_subscription(fleet: Fleet, cast: Cast) -> None:
+    before = await live_subscribers(fleet)
     async with live_socket(fleet.gateway, bearer(cast.tokens["traveler"])) as ws:
         assert (await receive(ws))["type"] == "connection_ack"
         await subscribe(ws, STATUS, {"id": cast.launch.id})
-        # The gateway opens its socket to the subgraph on subscribe: move the launch until the message comes.
-        await through(fleet, {"query": CONFIRM, "variables": {"id": cast.launch.id}}, str(cast.tokens["agency"]))
+        await move_when_watched(fleet, cast, before)
         message = await receive(ws, seconds=10)
     assert message["type"] == "next", message
     assert message["payload"]["data"]["launchStatusChanged"] == {"fromStatus": "SCHEDULED", "toStatus": "CONFIRMED"}
+
+
+async def sse_events(response: httpx.Response) -> AsyncIterator[tuple[str, Any]]:
+    """(event, decoded data) of a text/event-stream response, as they come."""
+    event = None
+    async for line in response.aiter_lines():
+        if line.startswith("event:"):
+            event = line.partition(":")[2].strip()
+        elif line.startswith("data:") and event is not None:
+            data = line.partition(":")[2].strip()
+            yield event, json.loads(data) if data else None
+            event = None
+
+
+@contextlib.asynccontextmanager
+async def sse(fleet: Fleet, query: str, variables: dict[str, Any], token: str | None = None) -> AsyncIterator[Any]:
+    """A subscription over server-sent events at the gateway (graphql-sse's distinct connections mode)."""
+    headers = {"Accept": "text/event-stream", **({"Authorization": f"Bearer {token}"} if token else {})}
+    body = {"query": query, "variables": variables}
+    async with (
+        httpx.AsyncClient(base_url=f"http://{fleet.gateway}", timeout=20) as client,
+        client.stream("POST", "/graphql", json=body, headers=headers) as response,
+    ):
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        yield sse_events(response)
+
+
+async def test_a_subscription_over_server_sent_events(fleet: Fleet, cast: Cast) -> None:
+    """The gateway serves SSE to the client and reaches the subgraph over graphql-transport-ws with the
+    request's Authorization; the service's rules decide as for a socket."""
+    before = await live_subscribers(fleet)
+    async with sse(fleet, STATUS, {"id": cast.launch.id}, str(cast.tokens["traveler"])) as events:
+        moved = asyncio.create_task(move_when_watched(fleet, cast, before))
+        event, data = await anext(events)
+        await moved
+    assert event == "next"
+    assert data["data"]["launchStatusChanged"] == {"fromStatus": "SCHEDULED", "toStatus": "CONFIRMED"}
+    async with sse(fleet, STATUS, {"id": cast.launch.id}, str(cast.tokens["other_agency"])) as events:
+        answered = [item async for item in events]
+    assert [event for event, _ in answered] == ["next", "complete"]
+    assert error_codes(answered[0][1]) == ["FORBIDDEN"]
+
+
+async def live_subscribers(fleet: Fleet) -> float:
+    """Subscriptions the instances hold (their /metrics)."""
+    total = 0.0
+    async with httpx.AsyncClient(timeout=5) as client:
+        for address in fleet.instances:
+            text = (await client.get(f"http://{address}/metrics")).text
+            total += sum(float(line.split()[1]) for line in text.splitlines() if line.startswith(LIVE_METRIC))
+    return total
+
+
+async def watched(fleet: Fleet, count: float) -> None:
+    """Waits until the instances hold `count` subscriptions (the gateway subscribes to the subgraph only
+    when its client subscribes)."""
+    deadline = time.monotonic() + 10
+    while await live_subscribers(fleet) < count:
+        assert time.monotonic() < deadline, "the instances do not hold the subscriptions"
+        await asyncio.sleep(0.05)
+
+
+async def move_when_watched(fleet: Fleet, cast: Cast, before: float) -> dict[str, Any]:
+    """Confirms the launch once an instance holds one more subscription than `before`."""
+    await watched(fleet, before + 1)
+    moved = await through(fleet, {"query": CONFIRM, "variables": {"id": cast.launch.id}}, str(cast.tokens["agency"]))
+    return dict(moved.json())
+
+
+async def until_closed(ws: Any) -> tuple[list[dict[str, Any]], Any]:
+    """The messages a socket gets until it is closed, and the close frame."""
+    messages = []
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            messages.append(await receive(ws, seconds=10))
+    return messages, closed.value.rcvd
+
+
+async def test_a_refused_token_ends_its_subscription_and_socket_through_the_gateway(fleet: Fleet, cast: Cast) -> None:
+    """The gateway acknowledges every connection_init (it cannot check tokens); the instance refuses the token
+    when the gateway subscribes with it (4401, not retried), and the gateway answers UNAUTHENTICATED and closes
+    the client's socket with the same code."""
+    async with live_socket(fleet.gateway, bearer("not-a-token")) as ws:
+        assert (await receive(ws))["type"] == "connection_ack"
+        await subscribe(ws, STATUS, {"id": cast.launch.id})
+        messages, closed = await until_closed(ws)
+    assert error_codes(messages[0]["payload"]) == ["UNAUTHENTICATED"]
+    assert messages[0]["payload"]["errors"][0]["message"].startswith("Invalid access token")
+    assert closed is not None and closed.code == 4401
+    async with sse(fleet, STATUS, {"id": cast.launch.id}, "not-a-token") as events:
+        answered = [item async for item in events]
+    assert [event for event, _ in answered] == ["next", "complete"]
+    assert error_codes(answered[0][1]) == ["UNAUTHENTICATED"]
+
+
+async def test_a_revoked_tokens_socket_and_event_stream_end_through_the_gateway(
+    fleet: Fleet, cast: Cast, services: Any
+) -> None:
+    token = str(cast.tokens["traveler"])
+    principal = services.tokens.principal(services.tokens.verify(token))
+    before = await live_subscribers(fleet)
+    variables = {"id": cast.launch.id}
+    async with live_socket(fleet.gateway, bearer(token)) as ws, sse(fleet, STATUS, variables, token) as events:
+        assert (await receive(ws))["type"] == "connection_ack"
+        await subscribe(ws, STATUS, {"id": cast.launch.id})
+        await watched(fleet, before + 2)
+        await services.revocations.revoke(principal.token_id, principal.expires_at)
+        messages, closed = await until_closed(ws)
+        streamed = [item async for item in events]
+    assert error_codes(messages[0]["payload"]) == ["UNAUTHENTICATED"]
+    assert closed is not None and (closed.code, closed.reason) == (4401, "Access token revoked")
+    assert [event for event, _ in streamed] == ["next", "complete"]
+    assert streamed[0][1]["errors"][0]["message"] == "Access token revoked"
 
 
 async def test_authorization_still_applies_in_the_subgraph(fleet: Fleet, cast: Cast) -> None:
