@@ -54,8 +54,8 @@ def classify(error: GraphQLError, request_id: str) -> GraphQLError:
         return coded(error, "GRAPHQL_VALIDATION_FAILED")
     if isinstance(original, GraphQLError):  # e.g. variable coercion wrapped by graphql-core
         return classify(original, request_id) if original is not error else coded(error, "BAD_USER_INPUT")
-    if isinstance(original, DataError | asyncpg.exceptions.DataError):  # a value the store refused: bad input
-        detail = getattr(original, "orig", original)  # slipped past validation (wrapped or from the driver)
+    if refused_value(original):  # a value the store refused: bad input that slipped past validation
+        detail = getattr(original, "orig", original)  # the driver's message, without the statement
         log.warning("store refused a value [request %s] at %s: %s", request_id, error.path, detail)
         return coded(error, "BAD_USER_INPUT", "A value is out of range or cannot be stored")
     if is_store_outage(original):
@@ -63,6 +63,15 @@ def classify(error: GraphQLError, request_id: str) -> GraphQLError:
         return coded(error, "SERVICE_UNAVAILABLE", "Service temporarily unavailable", requestId=request_id)
     log.error("unexpected error [request %s] at %s", request_id, error.path, exc_info=original)
     return coded(error, INTERNAL, "Internal server error", requestId=request_id)
+
+
+def refused_value(exc: BaseException) -> bool:
+    """A value PostgreSQL refused (out of range, not encodable: SQLSTATE class 22), from the driver directly or
+    wrapped by SQLAlchemy, whose asyncpg dialect raises a plain DBAPIError with the driver's error as its cause."""
+    if isinstance(exc, DataError | asyncpg.exceptions.DataError):
+        return True
+    driver = getattr(exc.orig, "__cause__", None) if isinstance(exc, DBAPIError) else None
+    return isinstance(driver, asyncpg.exceptions.DataError)
 
 
 def is_store_outage(exc: BaseException) -> bool:

@@ -28,7 +28,7 @@ from strawberry.schema.schema import validate_document
 
 from graph.edge import documents
 from graph.edge.documents import PersistedQueryNotFound
-from graph.edge.protocol import RequestError
+from graph.edge.protocol import RequestError, read_body
 from graph.services import Services
 
 PROOF_HEADER = "x-astro-gateway-secret"
@@ -72,7 +72,9 @@ async def resolve_document(request: Request) -> Response:
     if not from_gateway(request, services):
         return _json({"errors": [{"message": "Not found", "extensions": {"code": "NOT_FOUND"}}]}, 404)
     try:
-        body = orjson.loads(await request.body())
+        body = orjson.loads(
+            await read_body(request, services.settings.max_body_bytes, services.settings.body_timeout_seconds)
+        )
         if not isinstance(body, dict):
             raise RequestError(400, "The body must be a JSON object")
         params = {key: body[key] for key in RESOLVABLE if body.get(key) is not None}

@@ -34,12 +34,14 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Bas
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage, SubscribeMessage
 from strawberry.types.unset import UNSET, UnsetType
 
+from auth import policies
 from auth.principal import Principal
 from graph.context import Context
 from graph.edge import documents
 from graph.edge.documents import PersistedQueryNotFound
 from graph.edge.errors import classify
 from graph.edge.gateway import PROOF_HEADER, PROOF_PARAM, carries_proof
+from graph.edge.permissions import partner_refusal
 from graph.edge.protocol import RequestError
 from graph.settings import Settings
 from models.ids import new_id
@@ -111,8 +113,15 @@ class CodedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         except RequestError as exc:
             return list(exc.payload()["errors"])
         query = operation.query or ""
-        if _operation_type(query, operation.operation_name) not in (OperationType.SUBSCRIPTION, None):
+        kind = _operation_type(query, operation.operation_name)
+        if kind not in (OperationType.SUBSCRIPTION, None):
             return [_coded("Only subscriptions are served over WebSocket; send queries over HTTP", "BAD_REQUEST")]
+        principal = context.principal
+        if kind is not None and policies.is_partner_client(principal):  # denied by default, as over HTTP
+            schema = self.schema._schema  # type: ignore[attr-defined]
+            refusal = partner_refusal(schema, parse(query), operation.operation_name, principal.scopes)
+            if refusal is not None:
+                return [{"message": refusal.message, "extensions": {**refusal.details, "code": refusal.code}}]
         message["payload"]["query"] = query
         return None
 

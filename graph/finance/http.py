@@ -17,10 +17,10 @@ from starlette.routing import Route
 
 from graph.context import route_bundle
 from graph.edge.errors import refusal_response
+from graph.edge.protocol import RequestError, read_body
 from graph.finance.chart import MEDIA_TYPES, render_annual_chart
 from models.base import utcnow
 from models.errors import DomainError, ValidationFailed
-from models.finance.errors import WebhookRefused
 from models.sync.outbox import Origin
 from resolvers.finance import reports
 from resolvers.finance.gateway_webhook import receive_gateway_payment
@@ -87,9 +87,10 @@ async def payments_webhook(request: Request) -> Response:
     if secret is None:
         error = {"message": "Payment webhook not configured", "extensions": {"code": "SERVICE_UNAVAILABLE"}}
         return JSONResponse({"errors": [error]}, status_code=503)
-    body = await request.body()
-    if len(body) > MAX_WEBHOOK_BODY:
-        return refusal_response(WebhookRefused("Body too large", field="body"))
+    try:  # within the body time limit, like every route that reads a body
+        body = await read_body(request, MAX_WEBHOOK_BODY, services.settings.body_timeout_seconds)
+    except RequestError as exc:
+        return JSONResponse(exc.payload(), exc.status, exc.headers)
     origin = Origin(operation="paymentsWebhook", actor="gateway", request_id=request.state.request_id)
     try:
         outcome = await receive_gateway_payment(

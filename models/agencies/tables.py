@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Index, text
 from sqlmodel import Field, SQLModel
 
-from models.base import created_field, id_field, time_field
+from models.base import created_field, has_control, id_field, time_field
 from models.errors import ValidationFailed
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -86,6 +86,8 @@ def clean_profile(values: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     for name, limit in PROFILE_LIMITS.items():
         if len(cleaned.get(name) or "") > limit:
             raise ValidationFailed(f"{name} is longer than {limit} characters", field=name)
+    if has_control(cleaned.get("legal_name") or ""):
+        raise ValidationFailed("legal_name must not contain control characters", field="legal_name")
     if cleaned.get("contact_email") and not EMAIL.match(cleaned["contact_email"] or ""):
         raise ValidationFailed("contact_email is not a valid email address", field="contact_email")
     if cleaned.get("tax_id") and not TAX_ID.match(cleaned["tax_id"] or ""):
@@ -97,8 +99,8 @@ def clean_profile(values: dict[str, Any], *, partial: bool) -> dict[str, Any]:
 
 def check_rocket_terms(*, name: str | None, capacity: int | None, range_: str | None) -> None:
     """Rocket input rules (None = not being changed)."""
-    if name is not None and not 1 <= len(name.strip()) <= 200:
-        raise ValidationFailed("name must be 1 to 200 characters", field="name")
+    if name is not None and (not 1 <= len(name.strip()) <= 200 or has_control(name)):
+        raise ValidationFailed("name must be 1 to 200 characters, without control characters", field="name")
     if capacity is not None and not 1 <= capacity <= MAX_CAPACITY:
         raise ValidationFailed(f"capacity must be 1 to {MAX_CAPACITY} seats", field="capacity")
     if range_ is not None and range_ not in set(Destination):

@@ -15,12 +15,14 @@ import orjson
 from sqlalchemy import ColumnElement, Index, Select, func, or_, select, text, tuple_
 from sqlmodel import col
 
+from models.base import storable
 from models.errors import ValidationFailed
-from models.launches.tables import BOOKABLE, MAX_PRICE, Launch
+from models.launches.tables import BOOKABLE, Launch
 
 BOOKABLE_STATUSES = tuple(sorted(status.value for status in BOOKABLE))
 _BOOKABLE_SQL = text("status IN ('confirmed', 'delayed', 'scheduled')")
 MAX_PAGE = 200
+MAX_PRICE_BOUND = Decimal("1000000000.00")  # a price filter beyond any price a launch may have
 FIRST_DAY, LAST_DAY = date(1, 1, 2), date(9999, 12, 30)  # whole UTC days stay representable
 
 
@@ -63,8 +65,8 @@ class CatalogueFilter:
     def __post_init__(self) -> None:
         """Refuse bounds no launch can be compared with (before any store is touched)."""
         for name, price in (("priceMin", self.price_min), ("priceMax", self.price_max)):
-            if price is not None and not (price.is_finite() and 0 <= price <= MAX_PRICE):
-                raise ValidationFailed(f"filter.{name} must be a number from 0 to {MAX_PRICE}", field=name)
+            if price is not None and not (price.is_finite() and 0 <= price <= MAX_PRICE_BOUND):
+                raise ValidationFailed(f"filter.{name} must be a number from 0 to {MAX_PRICE_BOUND}", field=name)
         for name, day in (("dateFrom", self.date_from), ("dateTo", self.date_to)):
             if day is not None and not FIRST_DAY <= day <= LAST_DAY:
                 raise ValidationFailed(f"filter.{name} must be from {FIRST_DAY} to {LAST_DAY}", field=name)
@@ -89,7 +91,8 @@ def decode_cursor(cursor: str, sort: CatalogueSort, descending: bool) -> Cursor:
     try:
         raw = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         sort_name, desc, key, launch_id = raw
-        parsed = Cursor(CatalogueSort(sort_name), bool(desc), _parse_key(CatalogueSort(sort_name), key), str(launch_id))
+        kind = CatalogueSort(sort_name)
+        parsed = Cursor(kind, bool(desc), storable(_parse_key(kind, key)), storable(str(launch_id)))
     except (ValueError, TypeError, ArithmeticError, binascii.Error, orjson.JSONDecodeError) as exc:
         raise ValidationFailed("`after` is not a cursor of this catalogue", field="after") from exc
     if (parsed.sort, parsed.descending) != (sort, descending):

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
-from models.base import created_field, id_field, money_field, time_field
+from models.base import created_field, has_control, id_field, money_field, time_field
 from models.errors import ValidationFailed
 from models.launches.errors import (
     DelayMustMoveLater,
@@ -31,9 +31,10 @@ ALLOWED_MOVES: dict[LaunchStatus, frozenset[LaunchStatus]] = {
 BOOKABLE = frozenset({S.SCHEDULED, S.CONFIRMED, S.DELAYED})
 FINAL = frozenset({S.LAUNCHED, S.FAILED, S.ABORTED})
 MIN_SCHEDULE_LEAD = timedelta(hours=24)
-# Money columns are numeric(12, 2) (up to 9,999,999,999.99): a seat's price is bounded so that the largest
-# booking (6 seats) still fits a booking's amount; every value the API accepts is storable on every path.
-MAX_PRICE = Decimal("1000000000.00")
+# Money columns are numeric(12, 2) (up to 9,999,999,999.99): a seat's price is bounded so that the largest sum
+# stored, a launch's net revenue on its invoice (every seat of the largest rocket, 500, sold at this price),
+# still fits; every value the API accepts is storable on every path.
+MAX_PRICE = Decimal("10000000.00")
 
 
 class Launch(SQLModel, table=True):
@@ -148,8 +149,9 @@ class LaunchStatusChange(SQLModel, table=True):
 
 def check_mission_name(name: str) -> str:
     name = name.strip()
-    if not 1 <= len(name) <= 200:
-        raise ValidationFailed("missionName must be 1 to 200 characters", field="missionName")
+    if not 1 <= len(name) <= 200 or has_control(name):
+        message = "missionName must be 1 to 200 characters, without control characters"
+        raise ValidationFailed(message, field="missionName")
     return name
 
 

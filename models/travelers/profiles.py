@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from models.base import has_control
 from models.errors import ValidationFailed
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -69,6 +70,8 @@ def _problem(name: str, value: Any) -> FieldProblem | None:
         return None
     if name in LIMITS and len(value) > LIMITS[name]:
         return FieldProblem(name, f"is longer than {LIMITS[name]} characters")
+    if name in ("name", "emergency_contact_name") and has_control(value):
+        return FieldProblem(name, "must not contain control characters")
     if name == "contact_email" and not EMAIL.match(value):
         return FieldProblem(name, "is not a valid email address")
     if name in ("phone", "emergency_contact_phone") and not PHONE.match(value):

@@ -42,6 +42,7 @@ from models.accounts.users import (
     set_role,
     set_status,
 )
+from models.base import has_control
 from models.errors import Forbidden, ValidationFailed
 from models.store.mongo import run_sync
 from models.sync.events import Aggregate, Event
@@ -94,8 +95,8 @@ async def create_employee(call: RequestBundle, *, name: str, email: str, role: s
     """A `financial` or `it` account with a password nobody knows; the employee is emailed a link to choose
     their own (`employee_invited`). Raises InvalidInput or EmailAlreadyRegistered."""
     require_it(call)
-    if not 1 <= len(name.strip()) <= 200:
-        raise InvalidInput("name", "Name must be 1 to 200 characters")
+    if not 1 <= len(name.strip()) <= 200 or has_control(name):
+        raise InvalidInput("name", "Name must be 1 to 200 characters, without control characters")
     if len(email) > 254 or not EMAIL.match(email.strip().lower()):
         raise InvalidInput("email", "Email address is not valid")
     if role not in EMPLOYEE_ROLES:

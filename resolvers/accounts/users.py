@@ -31,6 +31,7 @@ from models.accounts.users import (
     revoke_other_families,
     set_password_hash,
 )
+from models.base import has_control
 from models.errors import DomainError, Forbidden, NotFound, Unauthenticated
 from models.store.mongo import run_sync
 from models.sync.events import Aggregate, Event
@@ -54,8 +55,8 @@ class EmailConfirmation:
 
 
 def _check_new_account(name: str, email: str, password: str, role: str, roles: tuple[str, ...]) -> None:
-    if not 1 <= len(name.strip()) <= 200:
-        raise InvalidInput("name", "Name must be 1 to 200 characters")
+    if not 1 <= len(name.strip()) <= 200 or has_control(name):
+        raise InvalidInput("name", "Name must be 1 to 200 characters, without control characters")
     if len(email) > 254 or not EMAIL.match(normalize_email(email)):
         raise InvalidInput("email", "Email address is not valid")
     if role not in roles:

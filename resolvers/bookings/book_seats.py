@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from models.base import utcnow
+from models.base import has_control, utcnow
 from models.bookings import errors as refusals
 from models.bookings import holds, rules
 from models.bookings.gateway import PaymentDeclined, PaymentFailed, PaymentGateway
@@ -87,8 +87,9 @@ async def book_seats(
 def _check_request(passengers: list[PassengerData], idempotency_key: str | None) -> None:
     if not 1 <= len(passengers) <= rules.VIP_SEAT_LIMIT:
         raise ValidationFailed(f"Book 1 to {rules.VIP_SEAT_LIMIT} passengers (one per seat)", field="passengers")
-    if any(not 1 <= len(p.name.strip()) <= MAX_NAME for p in passengers):
-        raise ValidationFailed(f"Every passenger needs a name of 1 to {MAX_NAME} characters", field="passengers")
+    if any(not 1 <= len(p.name.strip()) <= MAX_NAME or has_control(p.name) for p in passengers):
+        message = f"Every passenger needs a name of 1 to {MAX_NAME} characters, without control characters"
+        raise ValidationFailed(message, field="passengers")
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= MAX_KEY:
         raise ValidationFailed(f"idempotencyKey must be 1 to {MAX_KEY} characters", field="idempotencyKey")
 

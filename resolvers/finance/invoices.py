@@ -16,7 +16,7 @@ from sqlmodel import col
 
 from auth import policies
 from models.agencies.tables import Agency
-from models.base import utcnow
+from models.base import storable, utcnow
 from models.errors import Forbidden, NotFound, ValidationFailed
 from models.finance.tables import Invoice, InvoicePayment, InvoiceStatus
 from models.launches.tables import Launch
@@ -76,8 +76,8 @@ def _decode(cursor: str, sort: str) -> tuple[Any, str]:
         data = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
         if data["s"] != sort:
             raise ValueError("cursor of another sort")
-        key = Decimal(data["k"]) if sort == "amount" else datetime.fromisoformat(data["k"])
-        return key, str(data["i"])
+        key = Decimal(data["k"]) if sort == "amount" else storable(datetime.fromisoformat(data["k"]))
+        return key, storable(str(data["i"]))
     except (ValueError, KeyError, TypeError, ArithmeticError, binascii.Error, orjson.JSONDecodeError):
         raise ValidationFailed("`after` is not a cursor of this list and sort", field="after") from None
 

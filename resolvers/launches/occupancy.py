@@ -13,7 +13,8 @@ import orjson
 from sqlalchemy import Numeric, and_, cast, or_, select, tuple_
 from sqlmodel import col
 
-from models.base import money
+from models.agencies.tables import MAX_CAPACITY
+from models.base import money, storable
 from models.errors import ValidationFailed
 from models.launches.tables import Launch
 from resolvers.agencies.profiles import own_agency
@@ -53,10 +54,18 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[Any, str]:
         data = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
         if data["s"] != sort:
             raise ValueError("cursor of another sort")
-        key = datetime.fromisoformat(data["k"]) if sort == "date" else (int(data["k"][0]), int(data["k"][1]))
-        return key, str(data["i"])
+        key = storable(datetime.fromisoformat(data["k"])) if sort == "date" else _occupancy_key(data["k"])
+        return key, storable(str(data["i"]))
     except (ValueError, KeyError, TypeError, IndexError, binascii.Error, orjson.JSONDecodeError):
         raise ValidationFailed("`after` is not a cursor of this list and sort", field="after") from None
+
+
+def _occupancy_key(key: Any) -> tuple[int, int]:
+    """Seats sold and capacity, as a launch can have them (their product must not overflow in the statement)."""
+    sold, capacity = int(key[0]), int(key[1])
+    if not 0 <= sold <= capacity <= MAX_CAPACITY:
+        raise ValueError("seats sold or capacity out of range")
+    return sold, capacity
 
 
 def _after(sort: str, key: Any, last_id: str, descending: bool) -> Any:

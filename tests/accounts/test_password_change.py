@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support.accounts import ME, PASSWORD, REFRESH, login, register
 from tests.support.graphql import error_codes
 
@@ -43,3 +45,14 @@ async def test_a_wrong_current_password_or_a_weak_new_one_is_refused(gql):
 
 async def test_changing_the_password_needs_a_signed_in_user(gql):
     assert error_codes(await gql(CHANGE, {"current": PASSWORD, "new": NEW_PASSWORD})) == ["UNAUTHENTICATED"]
+
+
+@pytest.mark.parametrize("password", [" " * 10, "\t" * 12, "Nebula-Drift\n-4471", "Nebula\x1b[31m-Drift-4471"])
+async def test_register_and_change_refuse_the_same_passwords(gql, password):
+    """One rule for both: white space only and control characters are refused by either mutation."""
+    assert (await register(gql, "fay@example.com", password))["__typename"] == "WeakPassword"
+    await register(gql, "gus@example.com")
+    token = (await login(gql, "gus@example.com"))["data"]["login"]["accessToken"]
+    changed = await gql(CHANGE, {"current": PASSWORD, "new": password}, token=token)
+    assert changed["data"]["changePassword"]["__typename"] == "WeakPassword", changed
+    assert (await login(gql, "gus@example.com"))["data"]["login"]

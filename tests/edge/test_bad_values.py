@@ -8,10 +8,13 @@ from decimal import Decimal
 
 import asyncpg
 import pytest
+from graphql import GraphQLError
+from sqlalchemy import text
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
-from graph.edge.errors import is_store_outage
+from graph.edge.errors import classify, is_store_outage
 from graph.edge.scalars import parse_datetime
+from models.agencies.tables import MAX_CAPACITY
 from models.bookings.rules import VIP_SEAT_LIMIT, booking_amount
 from models.errors import ValidationFailed
 from models.launches.tables import MAX_PRICE, check_price
@@ -58,6 +61,20 @@ def test_a_refused_value_is_not_an_outage_and_a_lost_connection_is():
 
 
 @pytest.mark.parametrize(
+    ("statement", "value"),
+    [("SELECT CAST(:v AS numeric(3, 1))", Decimal("12345")), ("SELECT CAST(:v AS text)", "a\x00b")],
+)
+async def test_a_value_postgresql_refuses_through_sqlalchemy_is_bad_input(services, statement, value):
+    """SQLAlchemy's asyncpg dialect raises a plain DBAPIError for the driver's DataError: still bad input."""
+    with pytest.raises(DBAPIError) as raised:
+        async with services.db.unit_of_work() as uow:
+            await uow.session.execute(text(statement), {"v": value})
+    classified = classify(GraphQLError("x", original_error=raised.value), "request-1")
+    assert classified.extensions == {"code": "BAD_USER_INPUT"}
+    assert not is_store_outage(raised.value)
+
+
+@pytest.mark.parametrize(
     ("filters", "field"),
     [
         ({"priceMin": "1e309"}, "priceMin"),
@@ -75,9 +92,10 @@ async def test_catalogue_bounds_no_launch_can_meet_are_bad_input(gql, filters, f
     assert body["errors"][0]["extensions"]["field"] == field
 
 
-def test_the_largest_price_fits_the_largest_booking():
+def test_the_largest_price_fits_the_largest_booking_and_the_largest_launch():
     amount_column_max = Decimal("9999999999.99")  # numeric(12, 2)
     assert booking_amount(MAX_PRICE, VIP_SEAT_LIMIT) <= amount_column_max
+    assert booking_amount(MAX_PRICE, MAX_CAPACITY) <= amount_column_max  # its invoice's net revenue
     with pytest.raises(ValidationFailed):
         check_price(MAX_PRICE + Decimal("0.01"))
 

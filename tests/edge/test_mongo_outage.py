@@ -1,5 +1,6 @@
-"""MongoDB down: account operations answer SERVICE_UNAVAILABLE within seconds instead of hanging, later
-calls fail at once while the circuit is open, and PostgreSQL-only reads keep working."""
+"""MongoDB down: account operations (me, login, register, refresh) answer SERVICE_UNAVAILABLE within seconds
+instead of hanging, later calls fail at once while the circuit is open, and PostgreSQL-only operations (the
+catalogue, a booking) keep working."""
 
 from __future__ import annotations
 
@@ -14,12 +15,21 @@ from starlette.applications import Starlette
 from graph.app import create_app
 from graph.settings import Settings
 from models.store import mongo
-from tests.support.builders import make_user
+from tests.support.accounts import REFRESH
+from tests.support.builders import make_launch, make_traveler, make_user
 from tests.support.graphql import GraphQLClient, error_codes
 
 ME = "{ me { id email } }"
 LOGIN = 'mutation { login(email: "nobody@example.test", password: "Orbital-Test-Passphrase-7") { accessToken } }'
 CATALOGUE = "{ launches(first: 1) { edges { node { id } } } }"
+REGISTER = (
+    'mutation { register(name: "Nobody", email: "nobody@example.test", password: "Orbital-Test-Passphrase-7",'
+    " role: TRAVELER) { __typename } }"
+)
+BOOK = (
+    'mutation($launch: ID!) { bookSeats(launchId: $launch, passengers: [{name: "Al", birthDate: "1990-01-01"}],'
+    ' paymentToken: "tok_success") { __typename } }'
+)
 
 
 @pytest.fixture
@@ -59,5 +69,12 @@ async def test_mongodb_down_fails_fast_and_bookings_side_keeps_working(outage_ap
         assert time.monotonic() - started < 5
         started = time.monotonic()
         assert error_codes(await gql(LOGIN)) == ["SERVICE_UNAVAILABLE"]
+        assert error_codes(await gql(REGISTER)) == ["SERVICE_UNAVAILABLE"]
+        assert error_codes(await gql(REFRESH, {"token": "a-refresh-token"})) == ["SERVICE_UNAVAILABLE"]
         assert time.monotonic() - started < 1  # the circuit is open: no second wait
         assert (await gql(CATALOGUE))["data"]["launches"]["edges"] == []
+        # Bookings need PostgreSQL only: a confirmed traveler books while MongoDB is down.
+        launch = await make_launch(services)
+        buyer = await make_traveler(services)
+        booked = await gql(BOOK, {"launch": launch.id}, token=buyer.token)
+        assert booked["data"]["bookSeats"]["__typename"] == "BookSeatsSuccess", booked

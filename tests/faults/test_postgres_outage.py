@@ -1,6 +1,7 @@
 """Class 13: while PostgreSQL is down, the catalogue's last good answer is served, marked stale (header and
 `extensions`), for up to ASTRO_STALE_CATALOGUE_SECONDS, even right after its cached entry was invalidated;
-other operations answer SERVICE_UNAVAILABLE, and the SQL invariants hold once the cluster is back."""
+other operations answer SERVICE_UNAVAILABLE, and the SQL invariants hold once the cluster is back. A paused
+(frozen) cluster: typed timeouts, and the same invariants after it thaws."""
 
 from __future__ import annotations
 
@@ -115,6 +116,44 @@ async def test_a_booking_cut_by_the_outage_leaves_no_half_written_rows(pg_edge, 
     assert await broken_invariants(edge.settings.database_url or "") == {}
     assert (await book(gql, buyers[2], launch_id))["__typename"] == "BookSeatsSuccess"
     assert await broken_invariants(edge.settings.database_url or "") == {}
+
+
+async def test_a_frozen_postgres_answers_typed_timeouts_and_leaves_consistent_rows(pg_edge, own_postgres):
+    """The cluster stops answering without refusing (paused): each request ends at the request timeout with
+    REQUEST_TIMEOUT, a booking cut that way leaves no half-written rows, and the service recovers on thaw."""
+    edge = await pg_edge(request_timeout_seconds=1.0)
+    gql = gql_of(edge.http)
+    seller = await agency(gql, edge.services)
+    launch_id = await schedule(gql, seller)
+    buyers = [await traveler(gql, edge.services) for _ in range(2)]
+    assert (await book(gql, buyers[0], launch_id))["__typename"] == "BookSeatsSuccess"
+    await catalogue_cache.invalidate(edge.services.tags)  # the next catalogue read goes to PostgreSQL
+
+    own_postgres.pause()
+    try:
+        started = time.monotonic()
+        catalogue = await edge.http.post("/graphql", json={"query": NEVER_ASKED})
+        booking = await edge.http.post(
+            "/graphql",
+            json={"query": BOOK, "variables": {"id": launch_id}},
+            headers={"Authorization": f"Bearer {buyers[1].token}"},
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        own_postgres.resume()
+    for response in (catalogue, booking):
+        assert response.status_code == 504 and error_codes(response.json()) == ["REQUEST_TIMEOUT"], response.text
+    assert elapsed < 4
+    await eventually(lambda: _catalogue_ok(edge))
+    assert await broken_invariants(edge.settings.database_url or "") == {}
+    assert (await book(gql, buyers[1], launch_id))["__typename"] == "BookSeatsSuccess"
+    assert await broken_invariants(edge.settings.database_url or "") == {}
+
+
+BOOK = (
+    'mutation($id: ID!) { bookSeats(launchId: $id, passengers: [{name: "Al", birthDate: "1990-01-01"}],'
+    ' paymentToken: "tok_success") { __typename } }'
+)
 
 
 class CutAfterCharge:

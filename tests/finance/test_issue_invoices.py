@@ -9,14 +9,27 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from models.agencies.tables import MAX_CAPACITY
+from models.bookings.rules import VIP_SEAT_LIMIT
 from models.bookings.tables import BookingStatus
 from models.finance.errors import InvoiceAlreadyIssued, LaunchNotInvoiceable
 from models.finance.tables import Invoice, InvoiceCounter
-from models.launches.tables import LaunchStatus
+from models.launches.tables import MAX_PRICE, LaunchStatus
 from models.sync.outbox import OutboxEvent
 from resolvers.finance.issue_invoice import issue_invoice, issue_launch_invoice
 from resolvers.launches.move_launch import move_launch
-from tests.support.builders import ORIGIN, days, fetch, insert, make_booking, make_launch, make_traveler, make_user, now
+from tests.support.builders import (
+    ORIGIN,
+    days,
+    fetch,
+    insert,
+    make_booking,
+    make_launch,
+    make_rocket,
+    make_traveler,
+    make_user,
+    now,
+)
 from tests.support.finance import make_agency_user
 from tests.support.graphql import error_codes
 
@@ -48,6 +61,21 @@ async def sold_launch(services, seller, *, launch_at=None, status=LaunchStatus.C
 async def launched_before(services, seller, count):
     for _ in range(count):
         await make_launch(services, seller.rocket, status=LaunchStatus.LAUNCHED, launch_at=now() - days(60))
+
+
+async def test_a_sold_out_launch_of_the_largest_rocket_at_the_highest_price_is_invoiced(services):
+    """The largest sum the API lets a launch accumulate fits the invoice's money columns (numeric(12, 2))."""
+    seller = await make_agency_user(services)
+    rocket = await make_rocket(services, seller.agency, capacity=MAX_CAPACITY)
+    launch = await make_launch(
+        services, rocket, price=str(MAX_PRICE), seats_sold=MAX_CAPACITY, launch_at=now() - days(1), status="confirmed"
+    )
+    traveler = (await make_traveler(services)).traveler
+    assert traveler is not None
+    for seats in [VIP_SEAT_LIMIT] * (MAX_CAPACITY // VIP_SEAT_LIMIT) + [MAX_CAPACITY % VIP_SEAT_LIMIT]:
+        await make_booking(services, launch, traveler, seats=seats)
+    await move_launch(services.bundle(seller.principal, ORIGIN), launch_id=launch.id, target=LaunchStatus.LAUNCHED)
+    assert (await invoice_of(services, launch.id)).net_revenue == MAX_PRICE * MAX_CAPACITY
 
 
 async def invoice_of(services, launch_id):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import signal
 import socket
 import subprocess
 import time
@@ -132,14 +133,30 @@ class PostgresCluster:
         self._pg("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def pause(self) -> None:
-        """The postmaster stops accepting (SIGSTOP): connections hang rather than being refused."""
-        os.kill(self._pid(), 19)
+        """The whole cluster freezes (SIGSTOP to the postmaster and every backend): new connections and
+        statements on open ones hang rather than being refused, as in a network partition."""
+        for pid in self._pids():
+            os.kill(pid, signal.SIGSTOP)
 
     def resume(self) -> None:
-        os.kill(self._pid(), 18)
+        for pid in self._pids():
+            os.kill(pid, signal.SIGCONT)
 
     def _pid(self) -> int:
         return int((self.data / "postmaster.pid").read_text().split()[0])
+
+    def _pids(self) -> list[int]:
+        """The postmaster and its children (backends, checkpointer, ...), from /proc."""
+        root = self._pid()
+        children = []
+        for entry in Path("/proc").iterdir():
+            try:
+                stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+            except OSError:
+                continue  # the process ended meanwhile
+            if stat and int(stat.rsplit(")", 1)[1].split()[1]) == root:
+                children.append(int(entry.name))
+        return [root, *children]
 
 
 INVARIANTS = {
