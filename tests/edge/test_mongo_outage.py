@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from graph.app import create_app
 from graph.settings import Settings
 from models.store import mongo
+from resolvers.accounts.users import CONFIRM_PURPOSE
 from tests.support.accounts import REFRESH
 from tests.support.builders import make_launch, make_traveler, make_user
 from tests.support.graphql import GraphQLClient, error_codes
@@ -72,6 +73,10 @@ async def test_mongodb_down_fails_fast_and_bookings_side_keeps_working(outage_ap
         assert error_codes(await gql(REGISTER)) == ["SERVICE_UNAVAILABLE"]
         assert error_codes(await gql(REFRESH, {"token": "a-refresh-token"})) == ["SERVICE_UNAVAILABLE"]
         assert time.monotonic() - started < 1  # the circuit is open: no second wait
+        link = services.tokens.issue_purpose("u1", CONFIRM_PURPOSE, ttl_seconds=60, extra={"email": "a@example.test"})
+        page = await http.get("/confirm", params={"token": link})  # the emailed link: a page for a person
+        assert page.status_code == 503 and page.headers["retry-after"] == "5"
+        assert page.headers["content-type"].startswith("text/html") and "try again" in page.text.lower()
         assert (await gql(CATALOGUE))["data"]["launches"]["edges"] == []
         # Bookings need PostgreSQL only: a confirmed traveler books while MongoDB is down.
         launch = await make_launch(services)
