@@ -17,11 +17,11 @@ try {
     report.foreign.push(url);
     return route.abort();
   });
-  context.on("websocket", (ws) => {
+  const page = await context.newPage();
+  page.on("websocket", (ws) => {
     const wsOrigin = new URL(ws.url()).origin.replace(/^ws/, "http");
     if (wsOrigin !== origin) report.foreign.push(ws.url());
   });
-  const page = await context.newPage();
   page.on("pageerror", (error) => report.errors.push(String(error)));
   await page.goto(page_url, { waitUntil: "networkidle" });
   const explorer = page.locator(".graphiql-explorer-root");
@@ -40,6 +40,9 @@ try {
   report.headers = await headerEditor.evaluate((el) => el.CodeMirror.getValue()); // the sign-in note
   const headers = JSON.stringify({ Authorization: `Bearer ${token}` });
   await headerEditor.evaluate((el, text) => el.CodeMirror.setValue(text), headers);
+  // GraphiQL parses an edited document after a debounce, and until then a Run sends it as the previous
+  // document's kind of request (here, a POST instead of the socket): pause as a person does before Run.
+  await page.waitForTimeout(1500);
   await page.locator(".graphiql-execute-button").click();
   await output.getByText("toStatus").first().waitFor({ timeout: 30000 });
   report.live = await output.innerText();
