@@ -264,14 +264,11 @@ class TelemetryMiddleware:
         if scope["type"] != "http" or scope["path"] != "/graphql":
             await self.app(scope, receive, send)
             return
-        tracer = tracing.tracer()
-        if tracer is None:
+        if tracing.tracer() is None:
             await self._measured(scope, receive, send)
             return
-        from opentelemetry.trace import SpanKind  # noqa: PLC0415
-
         attributes = {"http.request_id": scope.get("state", {}).get("request_id", "")}
-        with tracer.start_as_current_span(f"{scope['method']} /graphql", kind=SpanKind.SERVER, attributes=attributes):
+        with tracing.request_span(f"{scope['method']} /graphql", attributes):
             await self._measured(scope, receive, send)
 
     async def _measured(self, scope: Scope, receive: Receive, send: Send) -> None:

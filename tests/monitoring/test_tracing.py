@@ -11,7 +11,7 @@ import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased
 from opentelemetry.trace import SpanKind, StatusCode
 
 from graph.edge.telemetry import configure_tracing
@@ -145,3 +145,32 @@ def test_a_leaf_is_a_child_of_the_current_span_and_keeps_its_failure():
     assert leaf.status.status_code is StatusCode.ERROR and leaf.status.description == "DataError"
     assert root.parent is None and root.context.trace_id != parent.context.trace_id
     assert root.status.status_code is StatusCode.UNSET and root.attributes["db.system"] == "cache"
+
+
+@pytest.mark.parametrize("sampler", [ALWAYS_ON, ALWAYS_OFF])
+def test_a_request_span_is_current_for_its_children_takes_annotations_and_keeps_its_failure(sampler):
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(sampler=ParentBased(sampler))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing.configure(provider)
+    try:
+        tracer = tracing.tracer()
+        assert tracer is not None
+        with pytest.raises(RuntimeError), tracing.request_span("POST /graphql", {"http.request_id": "r1"}):
+            tracing.annotate("astro.response_cache", "miss")
+            with tracer.start_as_current_span("graphql.operation"):
+                tracing.finish(tracing.begin("db SELECT", SpanKind.CLIENT, {"db.system": "postgresql"}))
+            raise RuntimeError("boom")
+    finally:
+        tracing.configure(None)
+    if sampler is ALWAYS_OFF:  # the request is not sampled, so neither are its children
+        assert exporter.get_finished_spans() == ()
+        return
+    leaf, operation, request = exporter.get_finished_spans()
+    assert request.parent is None and request.kind is SpanKind.SERVER
+    assert request.attributes == {"http.request_id": "r1", "astro.response_cache": "miss"}
+    assert request.status.status_code is StatusCode.ERROR and request.status.description == "RuntimeError"
+    assert operation.parent.span_id == request.context.span_id
+    assert leaf.parent.span_id == operation.context.span_id
+    assert {leaf.context.trace_id, operation.context.trace_id} == {request.context.trace_id}
+    assert request.start_time <= operation.start_time <= operation.end_time <= request.end_time
