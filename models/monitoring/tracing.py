@@ -186,7 +186,7 @@ def instrument_engine(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "after_cursor_execute")
     def _end(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-        finish(getattr(context, "_astro_span", None))
+        finish(getattr(context, "_astro_span", None), getattr(context, "failed", None))  # models/store/db.py
         if context is not None:
             context._astro_span = None
 

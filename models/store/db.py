@@ -118,6 +118,7 @@ class Database:
             try:
                 return await driver.fetchrow(sql, *args)
             except BaseException as error:
+                context.failed = type(error).__name__
                 if driver.is_closed() or isinstance(error, OSError | asyncpg.PostgresConnectionError):
                     await conn.invalidate()
                 raise
@@ -144,7 +145,10 @@ class Database:
 
 
 class DriverCall:
-    """The execution context statement listeners get for a `fetch_row` (they may keep state on it)."""
+    """The execution context statement listeners get for a `fetch_row` (they may keep state on it). Its
+    `after_cursor_execute` comes even when the statement failed: `failed` then names the error."""
+
+    failed: str | None = None
 
 
 class SqlUnitOfWork:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
+import asyncpg
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -174,3 +175,12 @@ def test_a_request_span_is_current_for_its_children_takes_annotations_and_keeps_
     assert leaf.parent.span_id == operation.context.span_id
     assert {leaf.context.trace_id, operation.context.trace_id} == {request.context.trace_id}
     assert request.start_time <= operation.start_time <= operation.end_time <= request.end_time
+
+
+async def test_a_statement_sent_to_the_driver_that_fails_has_a_failed_span(edge, spans):
+    app = await edge(tracing=True)
+    spans.clear()
+    with pytest.raises(asyncpg.exceptions.DivisionByZeroError):
+        await app.services.db.fetch_row("SELECT 1 / $1::int", 0)
+    (statement,) = [span for span in spans.get_finished_spans() if span.name == "db SELECT"]
+    assert statement.status.status_code is StatusCode.ERROR and statement.status.description == "DivisionByZeroError"
