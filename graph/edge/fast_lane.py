@@ -153,9 +153,9 @@ class FastLane:
         await send({"type": "http.response.body", "body": hit})
         if self.metrics:
             requests, latency = self._instruments(scope["method"], request)
-            requests.inc()
-            latency.observe(time.perf_counter() - started)
-            CACHE_HIT.inc()
+            telemetry.TALLY.inc(requests)
+            telemetry.TALLY.observe(latency, time.perf_counter() - started)
+            telemetry.TALLY.inc(CACHE_HIT)
         if start_ns:
             attributes = {"http.request_id": identifier, "astro.response_cache": "hit"}
             tracing.record_ended(f"{scope['method']} /graphql", SpanKind.SERVER, attributes, start_ns)

@@ -49,7 +49,7 @@ from graph.edge.telemetry import count_errors, errored, observe, observe_raw_hit
 from graph.services import Services
 from models.launches.catalogue_cache import ANONYMOUS_HEADERS, PUBLIC_HEADERS
 from models.monitoring import tracing
-from models.monitoring.telemetry import RESPONSE_CACHE, set_context
+from models.monitoring.telemetry import RESPONSE_CACHE, TALLY, set_context
 from resolvers.monitoring.logs import record
 
 APQ_MISS = orjson.dumps(
@@ -123,7 +123,7 @@ async def serve(request: Request, services: Services) -> Response:
             # The same bytes as a cached public answer skip everything else (when the lane could not look).
             hit, raw_slot = await services.response_cache.raw_lookup(request, raw)
             if hit is not None:
-                CACHE_HIT.inc()
+                TALLY.inc(CACHE_HIT)
                 observe_raw_hit(request, lane_identity("POST", raw, {})[0])
                 return Response(hit, 200, dict(PUBLIC_HEADERS), media_type)
         else:
@@ -174,11 +174,11 @@ async def run_operation(
         # Whole-response cache of anonymous catalogue queries (graph/edge/response_cache.py).
         cached = await services.response_cache.lookup(request, operation)
         if cached.body is not None:
-            CACHE_HIT.inc()
+            TALLY.inc(CACHE_HIT)
             await after_run(services, operation)  # e.g. APQ registration, as if it had run
             return Outcome(raw=cached.body, headers=cached.headers)
         if cached.public:
-            CACHE_MISS.inc()
+            TALLY.inc(CACHE_MISS)
         # Rate limits guard execution; a cache hit costs less than counting it would.
         if rate_limited:
             await check_rate(request, context)

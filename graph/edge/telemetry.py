@@ -27,6 +27,7 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
+from opentelemetry.trace import SpanKind
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import REGISTRY, Collector
@@ -133,15 +134,13 @@ def configure_tracing(settings: Settings, exporter: Any = None, *, batch: bool =
 
 
 class TracingExtension(SchemaExtension):
-    """The operation's span and its parse, validate and execute children."""
+    """The operation's span and its parse, validate and execute children (whole spans: tracing.open_span)."""
 
     def on_operation(self) -> Iterator[None]:
-        tracer = tracing.tracer()
-        if tracer is None:
+        with tracing.open_span("graphql.operation", SpanKind.INTERNAL, NO_ATTRIBUTES) as span:
             yield
-            return
-        with tracer.start_as_current_span("graphql.operation") as span:
-            yield
+            if span is None:
+                return
             context = self.execution_context
             kind = context.operation_type.value if context.operation_type else "query"
             name = context.operation_name or "(anonymous)"
@@ -153,22 +152,28 @@ class TracingExtension(SchemaExtension):
                 span.set_attribute("graphql.errors", len(result.errors))
 
     def on_parse(self) -> Iterator[None]:
-        yield from _child("graphql.parse")
+        yield from _phase("graphql.parse")
 
     def on_validate(self) -> Iterator[None]:
-        yield from _child("graphql.validate")
+        yield from _phase("graphql.validate")
 
     def on_execute(self) -> Iterator[None]:
-        yield from _child("graphql.execute")
+        with tracing.open_span("graphql.execute", SpanKind.INTERNAL, NO_ATTRIBUTES):
+            yield
 
 
-def _child(name: str) -> Iterator[None]:
-    tracer = tracing.tracer()
-    if tracer is None:
+NO_ATTRIBUTES: dict[str, Any] = {}
+
+
+def _phase(name: str) -> Iterator[None]:
+    """A phase with no child span (parse, validate)."""
+    leaf = tracing.begin(name, SpanKind.INTERNAL, NO_ATTRIBUTES)
+    try:
         yield
-        return
-    with tracer.start_as_current_span(name):
-        yield
+    except BaseException as error:
+        tracing.finish(leaf, type(error).__name__)
+        raise
+    tracing.finish(leaf)
 
 
 # ---------------------------------------------------------------- requests
@@ -235,9 +240,15 @@ def errored(request: Request) -> None:
         found.errors = True
 
 
+_error_counters: dict[str, Any] = {}
+
+
 def count_errors(codes: list[str | None]) -> None:
     for code in codes:
-        telemetry.ERRORS.labels(code or "UNKNOWN").inc()
+        counter = _error_counters.get(code or "UNKNOWN")
+        if counter is None:  # codes are the schema's own, a short list
+            counter = _error_counters[code or "UNKNOWN"] = telemetry.ERRORS.labels(code or "UNKNOWN")
+        telemetry.TALLY.inc(counter)
 
 
 _bound: dict[tuple[str, str, str], tuple[Any, Any]] = {}
@@ -268,7 +279,7 @@ class TelemetryMiddleware:
             await self._measured(scope, receive, send)
             return
         attributes = {"http.request_id": scope.get("state", {}).get("request_id", "")}
-        with tracing.request_span(f"{scope['method']} /graphql", attributes):
+        with tracing.open_span(f"{scope['method']} /graphql", SpanKind.SERVER, attributes):
             await self._measured(scope, receive, send)
 
     async def _measured(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -298,8 +309,8 @@ class TelemetryMiddleware:
                 outcome = "error" if observation.errors else "ok"
             name = telemetry.operation_label(observation.operation) if observation.type != "unknown" else "(none)"
             requests, latency = instruments(name, observation.type, outcome)
-            requests.inc()
-            latency.observe(elapsed)
+            telemetry.TALLY.inc(requests)
+            telemetry.TALLY.observe(latency, elapsed)
 
 
 # ---------------------------------------------------------------- /metrics
@@ -387,6 +398,7 @@ async def metrics_endpoint(request: Request) -> Response:
         expected = f"Bearer {settings.metrics_token}"
         if not hmac.compare_digest(given.encode(), expected.encode()):
             return Response("a bearer token is required", 401, {"WWW-Authenticate": 'Bearer realm="metrics"'})
+    telemetry.TALLY.flush()  # this process's counts so far (the others' are at most FLUSH_SECONDS old)
     state = CollectorRegistry(auto_describe=False)
     state.register(StoreState(await store_state(services)))
     body = await asyncio.to_thread(process_samples) + generate_latest(state)
@@ -394,18 +406,14 @@ async def metrics_endpoint(request: Request) -> Response:
 
 
 def instrument_pool(engine: Any) -> None:
-    """Connections checked out of this process's pool, summed over live processes in /metrics."""
-    from sqlalchemy import event  # noqa: PLC0415
-
-    pool = engine.sync_engine.pool
-    # The pool's own count, set at each change: counting events up and down drifts when a process holds
-    # several pools (or a connection is invalidated), and could even go below zero.
-    event.listen(pool, "checkout", lambda *_: telemetry.DB_POOL_IN_USE.set(pool.checkedout()))
-    event.listen(pool, "checkin", lambda *_: telemetry.DB_POOL_IN_USE.set(pool.checkedout()))
+    """Connections checked out of this process's pool (the pool's own count, read at each flush), summed over
+    live processes in /metrics."""
+    telemetry.TALLY.sample(telemetry.DB_POOL_IN_USE, engine.sync_engine.pool.checkedout)
 
 
 def process_exited() -> None:
-    """Drop this process's live gauges (the pool in use) from the multiprocess folder."""
+    """Write this process's last counts; drop its live gauges (the pool in use) from the multiprocess folder."""
+    telemetry.TALLY.flush()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess  # noqa: PLC0415
 

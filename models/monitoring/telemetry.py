@@ -4,14 +4,17 @@ them) and the Prometheus instruments that processes update as they work.
 
 Metrics are process-local counters unless PROMETHEUS_MULTIPROC_DIR is set before this module is first
 imported (`astro serve` sets it): then every process writes its samples to files in that folder and
-`/metrics` (graph/edge/telemetry.py) reads them all, so `--workers N` report as one service.
+`/metrics` (graph/edge/telemetry.py) reads them all, so `--workers N` report as one service. What every
+request counts goes through `TALLY`, which writes to those files once a second rather than at each request.
 State that is the same whatever process looks (outbox lag, queue depth, sync runs) is read from the stores
 when `/metrics` is scraped, not kept here."""
 
 from __future__ import annotations
 
+import asyncio
+import bisect
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -115,3 +118,63 @@ def operation_label(name: str | None) -> str:
         return "(other)"
     _seen_operations.add(name)
     return name
+
+
+FLUSH_SECONDS = 1.0
+
+
+class Tally:
+    """What every request counts, kept in this process's memory and added to the Prometheus values by `flush`:
+    within FLUSH_SECONDS of the first count since the last flush, before this process answers a scrape, and
+    when it stops. In multiprocess mode an increment takes a lock and writes a memory-mapped file (about 8,400
+    instructions; an observation twice that, 13 % of a cache hit's CPU for its three), an add here about 300.
+    Gauges read at each flush (`sample`) cost nothing between flushes. Counts not yet flushed when a process
+    dies are lost, at most FLUSH_SECONDS of them."""
+
+    def __init__(self) -> None:
+        self._counts: dict[Any, float] = {}  # a counter's child: its increment since the last flush
+        self._observed: dict[Any, list[Any]] = {}  # a histogram's child: [sum, count per bucket]
+        self._gauges: dict[Any, Callable[[], float]] = {}
+        self._due: asyncio.TimerHandle | None = None
+
+    def inc(self, counter: Any, amount: float = 1.0) -> None:
+        self._counts[counter] = self._counts.get(counter, 0.0) + amount
+        if self._due is None:
+            self._schedule()
+
+    def observe(self, histogram: Any, value: float) -> None:
+        found = self._observed.get(histogram)
+        if found is None:
+            found = self._observed[histogram] = [0.0, [0] * len(histogram._upper_bounds)]
+        found[0] += value
+        found[1][bisect.bisect_left(histogram._upper_bounds, value)] += 1  # its bucket: the first bound >= value
+        if self._due is None:
+            self._schedule()
+
+    def sample(self, gauge: Any, read: Callable[[], float]) -> None:
+        """Set `gauge` to `read()` at each flush (the latest `read` given for a gauge replaces earlier ones)."""
+        self._gauges[gauge] = read
+
+    def _schedule(self) -> None:
+        try:
+            self._due = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self.flush)
+        except RuntimeError:  # no event loop (a command): at once
+            self.flush()
+
+    def flush(self) -> None:
+        if self._due is not None:
+            self._due.cancel()
+            self._due = None
+        counts, observed, self._counts, self._observed = self._counts, self._observed, {}, {}
+        for counter, amount in counts.items():
+            counter.inc(amount)
+        for histogram, (total, buckets) in observed.items():  # what `observe` does, once per bucket
+            histogram._sum.inc(total)
+            for index, count in enumerate(buckets):
+                if count:
+                    histogram._buckets[index].inc(count)
+        for gauge, read in self._gauges.items():
+            gauge.set(read())
+
+
+TALLY = Tally()

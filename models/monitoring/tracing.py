@@ -3,9 +3,10 @@
 While off, `tracer()` is None and nothing here is even attached: no hook runs on any call. While on:
 one span per SQL statement (SQLAlchemy engine events), per MongoDB command (a pymongo command listener)
 and per cache call (`TracedCache`), each a child of the span current where the call was made (the
-GraphQL operation's `execute`, for instance). These store calls are leaves: each is timed and built whole
-when it ends (`begin`, `finish`), and so is the request's own span (`request_span`, `record_ended`), at a
-tenth of a live SDK span's cost."""
+GraphQL operation's `execute`, for instance). Every span is built whole when it ends, at a tenth of a live
+SDK span's cost: a leaf (a store call, a phase without children) is timed from `begin` to `finish`; a span
+with children (the request, the operation, its execution) is current while its block runs (`open_span`);
+a fast-lane hit is one span (`record_ended`)."""
 
 from __future__ import annotations
 
@@ -40,18 +41,24 @@ class Leaf(NamedTuple):
 
 
 class OpenSpan(trace.NonRecordingSpan):
-    """A request's span while the request runs: current, so its children take its ids and `annotate` sets its
-    attributes; built whole when the request ends (`request_span`)."""
+    """A span with children while it runs (a request, an operation, its execution): current, so its children
+    take its ids and `annotate` sets its attributes; built whole when it ends (`open_span`)."""
 
-    def __init__(self, name: str, context: SpanContext, attributes: dict[str, Any]) -> None:
+    def __init__(
+        self, name: str, kind: SpanKind, context: SpanContext, parent: SpanContext | None, attributes: dict[str, Any]
+    ) -> None:
         super().__init__(context)
-        self.name, self.attributes, self.start_ns = name, attributes, time.time_ns()
+        self.name, self.kind, self.parent, self.attributes = name, kind, parent, attributes
+        self.start_ns = time.time_ns()
 
     def is_recording(self) -> bool:
         return self.get_span_context().trace_flags.sampled
 
     def set_attribute(self, key: str, value: Any) -> None:
         self.attributes[key] = value
+
+    def update_name(self, name: str) -> None:
+        self.name = name
 
 
 def tracer() -> Tracer | None:
@@ -84,17 +91,18 @@ def record_ended(name: str, kind: SpanKind, attributes: Mapping[str, Any], start
 
 
 @contextlib.contextmanager
-def request_span(name: str, attributes: dict[str, Any]) -> Iterator[None]:
-    """A request's server span, current while the block runs (nothing while tracing is off)."""
+def open_span(name: str, kind: SpanKind, attributes: Mapping[str, Any]) -> Iterator[OpenSpan | None]:
+    """A span that has children, a child of the current span (a root if there is none): current while the
+    block runs, built whole when it ends (None while tracing is off)."""
     spans = _spans
     if spans is None:
-        yield
+        yield None
         return
-    span = spans.open(name, attributes)
+    span = spans.open(name, kind, attributes, trace.get_current_span().get_span_context())
     token = otel_context.attach(trace.set_span_in_context(span))
     error = None
     try:
-        yield
+        yield span
     except BaseException as exc:
         error = type(exc).__name__
         raise
@@ -107,16 +115,19 @@ class WholeSpans:
     """Spans built whole once they have ended and handed to the tracer's span processors: the span the SDK's
     `start_span` + `end` would export (its id generator, sampler, resource and scope, the parent's trace),
     without the live span's lock, attribute cleaning and context handling. A live span costs 40-120 µs of
-    CPU inside a request (cold caches; 20 µs in a loop), this one under 5 µs (tests/bench/FINDINGS.md §9).
-    The operation and its phases (graph/edge/telemetry.py) stay the SDK's live spans."""
+    CPU inside a request (cold caches; 20 µs in a loop), this one under 5 µs (tests/bench/FINDINGS.md §9)."""
 
     def __init__(self, tracer: Any) -> None:
         from opentelemetry.sdk.trace import ReadableSpan  # noqa: PLC0415 - the SDK only when tracing is on
+        from opentelemetry.sdk.trace.sampling import ParentBased  # noqa: PLC0415
         from opentelemetry.sdk.util.instrumentation import InstrumentationScope  # noqa: PLC0415
 
         self.readable = ReadableSpan
         self.ids, self.sampler, self.processor = tracer.id_generator, tracer.sampler, tracer.span_processor
         self.resource, self.scope = tracer.resource, InstrumentationScope(SCOPE)
+        # The SDK's default sampler (no OTEL_TRACES_SAMPLER): a root is sampled, a child is when its parent
+        # is. Its answer is known without calling it (a call costs as much as building the span).
+        self.as_parent = type(self.sampler) is ParentBased and self.sampler.get_description() == AS_PARENT
 
     def finish(self, leaf: Leaf, error: str | None) -> None:
         parent = leaf.parent if leaf.parent.is_valid else None
@@ -124,21 +135,30 @@ class WholeSpans:
         if found is not None:
             self._export(leaf.name, leaf.kind, found[0], parent, found[1], leaf.start_ns, error)
 
-    def open(self, name: str, attributes: Mapping[str, Any]) -> OpenSpan:
-        found = self._sampled(name, SpanKind.SERVER, attributes, None)
+    def open(self, name: str, kind: SpanKind, attributes: Mapping[str, Any], parent: SpanContext) -> OpenSpan:
+        above = parent if parent.is_valid else None
+        found = self._sampled(name, kind, attributes, above)
         if found is None:  # not sampled: its children are not either (a parent-based sampler)
-            return OpenSpan(name, SpanContext(self.ids.generate_trace_id(), self.ids.generate_span_id(), False), {})
-        return OpenSpan(name, found[0], dict(found[1]))
+            trace_id = above.trace_id if above is not None else self.ids.generate_trace_id()
+            return OpenSpan(name, kind, SpanContext(trace_id, self.ids.generate_span_id(), False), above, {})
+        return OpenSpan(name, kind, found[0], above, dict(found[1]))
 
     def close(self, span: OpenSpan, error: str | None) -> None:
         if span.is_recording():
-            self._export(
-                span.name, SpanKind.SERVER, span.get_span_context(), None, span.attributes, span.start_ns, error
-            )
+            context = span.get_span_context()
+            self._export(span.name, span.kind, context, span.parent, span.attributes, span.start_ns, error)
 
     def _sampled(
         self, name: str, kind: SpanKind, attributes: Mapping[str, Any], parent: SpanContext | None
     ) -> tuple[SpanContext, Mapping[str, Any]] | None:
+        """The new span's context and attributes if the sampler keeps it, else None."""
+        ids = self.ids
+        if self.as_parent:
+            if parent is None:
+                return SpanContext(ids.generate_trace_id(), ids.generate_span_id(), False, SAMPLED), attributes
+            if not parent.trace_flags.sampled:
+                return None
+            return SpanContext(parent.trace_id, ids.generate_span_id(), False, SAMPLED, parent.trace_state), attributes
         if parent is None:
             trace_id, parent_context = self.ids.generate_trace_id(), None
         else:
@@ -146,10 +166,8 @@ class WholeSpans:
         sampling = self.sampler.should_sample(parent_context, trace_id, name, kind, attributes)
         if not sampling.decision.is_sampled():
             return None
-        flags = TraceFlags(TraceFlags.SAMPLED)
-        return SpanContext(
-            trace_id, self.ids.generate_span_id(), False, flags, sampling.trace_state
-        ), sampling.attributes
+        context = SpanContext(trace_id, self.ids.generate_span_id(), False, SAMPLED, sampling.trace_state)
+        return context, sampling.attributes
 
     def _export(
         self, name: str, kind: SpanKind, context: SpanContext, parent: SpanContext | None,
@@ -164,6 +182,11 @@ class WholeSpans:
 
 
 UNSET = Status(StatusCode.UNSET)
+SAMPLED = TraceFlags(TraceFlags.SAMPLED)
+AS_PARENT = (
+    "ParentBased{root:AlwaysOnSampler,remoteParentSampled:AlwaysOnSampler,remoteParentNotSampled:AlwaysOffSampler,"
+    "localParentSampled:AlwaysOnSampler,localParentNotSampled:AlwaysOffSampler}"
+)
 
 
 def annotate(key: str, value: str) -> None:

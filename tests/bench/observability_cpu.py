@@ -5,12 +5,18 @@ holds on a machine busy with other work: it counts only what this process spends
 
 Run by tests/bench/observability.py as `python -m tests.bench.observability_cpu SCENARIO REQUESTS` in a fresh
 process per variant (PROMETHEUS_MULTIPROC_DIR must be set before prometheus_client is imported); prints one
-JSON line: {"cpu_us": ..., "wall_us": ...} per request."""
+JSON line: {"cpu_us": ..., "wall_us": ...} per request.
+
+Under valgrind's callgrind (started with --instr-atstart=no, ASTRO_BENCH_CALLGRIND=1), instrumentation is
+turned on after the warm-up and the counts dumped after the measured requests: instructions, unlike
+seconds, are the same from one run to the next whatever else the machine is doing."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
 import sys
 import time
 from typing import Any
@@ -94,11 +100,18 @@ async def measure(scenario: str, requests: int) -> dict[str, float]:
             assert await _call(app, hit, "PUT", "/bench/baseline/store") == 204
         for _ in range(max(20, requests // 10)):  # warm-up
             assert await _call(app, body, method, target) == 200
+        _callgrind("-i", "on")
         cpu, wall = time.process_time(), time.perf_counter()
         for _ in range(requests):
             await _call(app, body, method, target)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        _callgrind("-d")
     return {"cpu_us": cpu / requests * 1e6, "wall_us": wall / requests * 1e6}
+
+
+def _callgrind(*command: str) -> None:
+    if os.environ.get("ASTRO_BENCH_CALLGRIND"):
+        subprocess.run(["callgrind_control", *command, str(os.getpid())], check=True, capture_output=True)
 
 
 def main() -> None:

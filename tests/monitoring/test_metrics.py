@@ -4,6 +4,7 @@ the token: required when set, and production refusing to start without one unles
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -13,9 +14,11 @@ from typing import BinaryIO
 
 import httpx
 import pytest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from pydantic import ValidationError
 
 from graph.settings import Settings
+from models.monitoring.telemetry import FLUSH_SECONDS, LATENCY_BUCKETS, Tally
 from models.store import mongo
 from models.sync import jobs
 from scripts.cli import metrics_folder
@@ -152,6 +155,8 @@ async def test_two_processes_sharing_the_folder_report_as_one(app, settings, tmp
                     assert answer.status_code == 200
             refused = await client.post(urls[1] + "/graphql", json={"query": "query Who { me { id } }"})
             headers = {"Authorization": f"Bearer {TOKEN}"}
+            # Each process writes its counts within FLUSH_SECONDS, and at once before answering a scrape.
+            await asyncio.sleep(FLUSH_SECONDS + 0.5)
             seen = [samples((await client.get(url + "/metrics", headers=headers)).text) for url in urls]
     finally:
         for process in processes:
@@ -171,3 +176,43 @@ async def test_two_processes_sharing_the_folder_report_as_one(app, settings, tmp
     lines = [orjson.loads(line) for line in logs[1].read_text().splitlines() if line.startswith("{")]
     assert lines and all({"time", "level", "logger", "message", "request_id"} <= set(line) for line in lines)
     assert refused.headers["x-request-id"]
+
+
+async def test_the_tally_writes_what_direct_updates_would_within_its_flush_interval():
+    """Counts and observations kept by the tally reach the Prometheus values exactly as direct `inc` and
+    `observe` calls would (bucket edges included), within FLUSH_SECONDS, without a scrape."""
+    tally, direct, tallied = Tally(), CollectorRegistry(), CollectorRegistry()
+
+    def read(registry: CollectorRegistry) -> dict:
+        return {key: v for key, v in samples(generate_latest(registry).decode()).items() if "_created" not in key[0]}
+
+    def instruments(registry: CollectorRegistry) -> tuple[Counter, Histogram, Gauge]:
+        return (
+            Counter("t_requests", "requests", ["operation"], registry=registry),
+            Histogram("t_seconds", "latency", ["operation"], buckets=LATENCY_BUCKETS, registry=registry),
+            Gauge("t_in_use", "in use", registry=registry),
+        )
+
+    (count, latency, _), (t_count, t_latency, t_gauge) = instruments(direct), instruments(tallied)
+    observations = [0.0, 0.001, 0.002, 0.0021, 0.005, 0.2, 0.25, 9.9, 10.0, 10.5, 123.0] + list(LATENCY_BUCKETS)
+    for index, seconds in enumerate(observations):
+        operation = "A" if index % 3 else "B"
+        count.labels(operation).inc()
+        latency.labels(operation).observe(seconds)
+        tally.inc(t_count.labels(operation))
+        tally.observe(t_latency.labels(operation), seconds)
+    in_use = [3.0]
+    tally.sample(t_gauge, lambda: in_use[0])
+    assert value(read(tallied), "t_requests_total", operation="A") == 0  # not yet
+    await asyncio.sleep(FLUSH_SECONDS + 0.2)
+    found = read(tallied)
+    assert value(found, "t_in_use") == 3.0
+    expected = read(direct)
+    del found[("t_in_use", frozenset())], expected[("t_in_use", frozenset())]
+    assert found == expected
+    in_use[0] = 1.0
+    tally.inc(t_count.labels("A"), 2)
+    tally.flush()
+    found = read(tallied)
+    assert value(found, "t_in_use") == 1.0
+    assert value(found, "t_requests_total", operation="A") == len([i for i in range(len(observations)) if i % 3]) + 2

@@ -149,17 +149,18 @@ def test_a_leaf_is_a_child_of_the_current_span_and_keeps_its_failure():
 
 
 @pytest.mark.parametrize("sampler", [ALWAYS_ON, ALWAYS_OFF])
-def test_a_request_span_is_current_for_its_children_takes_annotations_and_keeps_its_failure(sampler):
+def test_an_open_span_is_current_for_its_children_takes_annotations_and_keeps_its_failure(sampler):
     exporter = InMemorySpanExporter()
     provider = TracerProvider(sampler=ParentBased(sampler))
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     tracing.configure(provider)
     try:
-        tracer = tracing.tracer()
-        assert tracer is not None
-        with pytest.raises(RuntimeError), tracing.request_span("POST /graphql", {"http.request_id": "r1"}):
+        request_span = tracing.open_span("POST /graphql", SpanKind.SERVER, {"http.request_id": "r1"})
+        with pytest.raises(RuntimeError), request_span:
             tracing.annotate("astro.response_cache", "miss")
-            with tracer.start_as_current_span("graphql.operation"):
+            with tracing.open_span("graphql.operation", SpanKind.INTERNAL, {}) as opened:
+                assert opened is not None
+                opened.update_name("query Q")
                 tracing.finish(tracing.begin("db SELECT", SpanKind.CLIENT, {"db.system": "postgresql"}))
             raise RuntimeError("boom")
     finally:
@@ -171,7 +172,8 @@ def test_a_request_span_is_current_for_its_children_takes_annotations_and_keeps_
     assert request.parent is None and request.kind is SpanKind.SERVER
     assert request.attributes == {"http.request_id": "r1", "astro.response_cache": "miss"}
     assert request.status.status_code is StatusCode.ERROR and request.status.description == "RuntimeError"
-    assert operation.parent.span_id == request.context.span_id
+    assert operation.parent.span_id == request.context.span_id and operation.name == "query Q"
+    assert operation.kind is SpanKind.INTERNAL and operation.status.status_code is StatusCode.UNSET
     assert leaf.parent.span_id == operation.context.span_id
     assert {leaf.context.trace_id, operation.context.trace_id} == {request.context.trace_id}
     assert request.start_time <= operation.start_time <= operation.end_time <= request.end_time
