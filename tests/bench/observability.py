@@ -148,17 +148,17 @@ def overhead(p: Plan, cached_env: dict[str, str], uncached_env: dict[str, str]) 
 class CpuRow:
     scenario: str
     variant: str
-    cpu_us: list[float]  # one per round
-    off_us: list[float]
+    values: list[float]  # per request, one per round
+    off: list[float]  # the "off" variant's, same rounds
     goal: float | None
 
     @property
     def median(self) -> float:
-        return statistics.median(self.cpu_us)
+        return statistics.median(self.values)
 
     @property
     def ratio(self) -> float:
-        return self.median / statistics.median(self.off_us)
+        return self.median / statistics.median(self.off)
 
     @property
     def met(self) -> bool:
@@ -166,48 +166,90 @@ class CpuRow:
 
 
 CPU_SCENARIOS = {"hit": "catalogue first 20, cache hit, POST + APQ hash", "uncached": "catalogue first 50, cache off"}
+CALLGRIND = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--cache-sim=yes"]
 
 
-def cpu_costs(p: Plan, cached_env: dict[str, str], uncached_env: dict[str, str], rounds: int = 5) -> list[CpuRow]:
-    """CPU per request of each variant, in process (tests/bench/observability_cpu.py), rounds alternating."""
-    counts = {"hit": 2000 if p.quick else 10_000, "uncached": 60 if p.quick else 300}
+def cycles(counts: dict[str, int]) -> float:
+    """Callgrind's cycle estimate: each instruction, plus 10 per first-level and 100 per last-level cache miss."""
+    first = counts["I1mr"] + counts["D1mr"] + counts["D1mw"]
+    return counts["Ir"] + 10 * first + 100 * (counts["ILmr"] + counts["DLmr"] + counts["DLmw"])
+
+
+def _in_process(scenario: str, requests: int, env: dict[str, str], callgrind: bool) -> float:
+    """One fresh process serving `requests` (tests/bench/observability_cpu.py): CPU µs per request, or with
+    `callgrind` the estimated cycles per request from valgrind's counts (instructions and cache misses)."""
+    with tempfile.TemporaryDirectory(prefix="astro-bench-cpu-") as folder:
+        env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(Path(folder) / "metrics")}
+        os.mkdir(env["PROMETHEUS_MULTIPROC_DIR"])
+        if env["ASTRO_METRICS"] != "true":
+            del env["PROMETHEUS_MULTIPROC_DIR"]
+        command = [str(procs.VENV_BIN / "python"), "-m", "tests.bench.observability_cpu", scenario, str(requests)]
+        if callgrind:
+            env["ASTRO_BENCH_CALLGRIND"] = "1"
+            command = [*CALLGRIND, f"--callgrind-out-file={folder}/callgrind.%p", *command]
+        done = subprocess.run(command, cwd=procs.ROOT, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"observability_cpu {scenario}: {done.stderr[-2000:]}")
+        if not callgrind:
+            return float(json.loads(done.stdout.strip().splitlines()[-1])["cpu_us"])
+        (dump,) = Path(folder).glob("callgrind.*.1")  # the first dump: the measured requests only
+        lines = dump.read_text().splitlines()
+        names = next(line.split()[1:] for line in lines if line.startswith("events:"))
+        totals = next(line.split()[1:] for line in lines if line.startswith("summary:"))
+        return cycles(dict(zip(names, map(int, totals), strict=True))) / requests
+
+
+def cpu_costs(
+    p: Plan, cached_env: dict[str, str], uncached_env: dict[str, str], *, callgrind: bool = False
+) -> list[CpuRow]:
+    """Per request of each variant, in process, in fresh processes: CPU time (5 rounds alternating, the
+    median), or with `callgrind` estimated cycles (one round: the count is the same from run to run)."""
+    if callgrind:
+        counts, rounds = {"hit": 100 if p.quick else 300, "uncached": 30 if p.quick else 100}, 1
+    else:
+        counts, rounds = {"hit": 2000 if p.quick else 10_000, "uncached": 60 if p.quick else 300}, 5
     rows: list[CpuRow] = []
     for scenario, base in (("hit", cached_env), ("uncached", uncached_env)):
         found: dict[str, list[float]] = {name: [] for name in VARIANTS}
         for _ in range(rounds):
             for name, extra in VARIANTS.items():
                 env = {**os.environ, **base, **extra, "ASTRO_RUN_WORKER": "false", "ASTRO_BENCH_PROCESS_LOGS": "1"}
-                with tempfile.TemporaryDirectory(prefix="astro-bench-metrics-") as folder:
-                    if extra["ASTRO_METRICS"] == "true":
-                        env["PROMETHEUS_MULTIPROC_DIR"] = folder
-                    command = [str(procs.VENV_BIN / "python"), "-m", "tests.bench.observability_cpu", scenario]
-                    done = subprocess.run(
-                        [*command, str(counts[scenario])], cwd=procs.ROOT, env=env, capture_output=True, text=True
-                    )
-                if done.returncode != 0:
-                    raise RuntimeError(f"observability_cpu {scenario} {name}: {done.stderr[-2000:]}")
-                found[name].append(json.loads(done.stdout.strip().splitlines()[-1])["cpu_us"])
-                print(f"  cpu {scenario} / {name}: {found[name][-1]:.0f} µs per request", flush=True)
+                found[name].append(_in_process(scenario, counts[scenario], env, callgrind))
+                unit = "cycles (estimated)" if callgrind else "µs"
+                print(f"  {unit} {scenario} / {name}: {found[name][-1]:.0f} per request", flush=True)
         rows += [CpuRow(CPU_SCENARIOS[scenario], name, us, found[OFF], GOALS.get(name)) for name, us in found.items()]
     return rows
 
 
-def render_cpu(rows: list[CpuRow]) -> list[str]:
+def has_callgrind() -> bool:
+    return shutil.which("valgrind") is not None and shutil.which("callgrind_control") is not None
+
+
+def render_cpu(rows: list[CpuRow], estimated: list[CpuRow]) -> list[str]:
     out = [
-        "CPU time per request, in process (`tests/bench/observability_cpu.py`: the same app called through ASGI "
-        "with no client or socket, one request after another, one fresh process per variant and round, rounds "
-        "alternating; the median of 5 rounds). It counts only what the service's process spends, so it holds on "
-        "a machine busy with other work, where the throughput figures above do not.",
+        "In process (`tests/bench/observability_cpu.py`: the same app called through ASGI with no client or "
+        "socket, one request after another, one fresh process per variant and round). These count only what "
+        "the service's process does, so they hold on a machine busy with other work, where the throughput "
+        "figures below do not. Cycles are estimated by valgrind's callgrind over the measured requests only "
+        "(after the warm-up), with its cache simulation: each instruction, plus 10 per first-level and 100 per "
+        "last-level cache miss. Counted, not timed, they are the same from one run to the next (one round; "
+        "they decide `met`). CPU time is the median of 5 rounds, alternating: on this shared machine one "
+        "process's time per request moves by up to ±30 % from one process to the next.",
         "",
-        "| scenario | telemetry | CPU µs / request | per round | ratio to off | goal | met |",
-        "| --- | --- | ---: | --- | ---: | ---: | --- |",
+        "| scenario | telemetry | cycles / request (estimated) | ratio to off | CPU µs / request | per round "
+        "| ratio to off | goal | met |",
+        "| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | --- |",
     ]
+    counted = {(row.scenario, row.variant): row for row in estimated}
     for row in rows:
         goal = f"≤ {row.goal:.2f}" if row.goal else ""
-        met = "" if row.goal is None else ("yes" if row.met else "NO")
-        rounds = ", ".join(f"{value:.0f}" for value in row.cpu_us)
+        count = counted.get((row.scenario, row.variant))
+        met = "" if row.goal is None else ("yes" if (count or row).met else "NO")
+        counts = f"{count.median:,.0f} | **{count.ratio:.3f}**" if count else "not counted (no valgrind) |"
+        rounds = ", ".join(f"{value:.0f}" for value in row.values)
         out.append(
-            f"| {row.scenario} | {row.variant} | {row.median:.0f} | {rounds} | **{row.ratio:.3f}** | {goal} | {met} |"
+            f"| {row.scenario} | {row.variant} | {counts} | {row.median:.0f} | {rounds} | **{row.ratio:.3f}** "
+            f"| {goal} | {met} |"
         )
     return out
 

@@ -8,7 +8,7 @@ process per variant (PROMETHEUS_MULTIPROC_DIR must be set before prometheus_clie
 JSON line: {"cpu_us": ..., "wall_us": ...} per request.
 
 Under valgrind's callgrind (started with --instr-atstart=no, ASTRO_BENCH_CALLGRIND=1), instrumentation is
-turned on after the warm-up and the counts dumped after the measured requests: instructions, unlike
+turned on after the warm-up and the counts dumped after the measured requests: counts, unlike
 seconds, are the same from one run to the next whatever else the machine is doing."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -111,7 +112,8 @@ async def measure(scenario: str, requests: int) -> dict[str, float]:
 
 def _callgrind(*command: str) -> None:
     if os.environ.get("ASTRO_BENCH_CALLGRIND"):
-        subprocess.run(["callgrind_control", *command, str(os.getpid())], check=True, capture_output=True)
+        control = shutil.which("callgrind_control") or "callgrind_control"
+        subprocess.run([control, *command, str(os.getpid())], check=True, capture_output=True)
 
 
 def main() -> None:

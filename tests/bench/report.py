@@ -204,11 +204,12 @@ def _observability(r: dict[str, Any]) -> list[str]:
     from tests.bench import observability  # noqa: PLC0415
 
     rows, cpu = r.get("observability") or [], r.get("observability_cpu") or []
+    counted = r.get("observability_cycles") or []
     if not rows and not cpu:
         return []
     t = r["plan"].timing
     note = f"{max(t.warmup_s, 1.0):g} s warm-up, {max(t.runs, 5)} runs of {max(t.duration_s, 2.0):g} s each"
-    return [*observability.render_cpu(cpu), "", *observability.render(rows, note)]
+    return [*observability.render_cpu(cpu, counted), "", *observability.render(rows, note)]
 
 
 def _gateway(rows: list[Any]) -> list[str]:

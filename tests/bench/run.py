@@ -106,9 +106,11 @@ def run(p: Plan, out: Path, only: set[str] | None = None) -> None:
             *([steps.agency_launches(p)] if wanted("agency") else []),
             *(steps.book_seats(p, uncached.restarted_with) if wanted("book") else []),
         ]
-        results["observability"], results["observability_cpu"] = [], []
+        results["observability"], results["observability_cpu"], results["observability_cycles"] = [], [], []
         if wanted("observability"):
             envs = service_env(mongo_url, run_id, cached=True), service_env(mongo_url, run_id, cached=False)
+            if observability.has_callgrind():
+                results["observability_cycles"] = observability.cpu_costs(p, *envs, callgrind=True)
             results["observability_cpu"] = observability.cpu_costs(p, *envs)
             results["observability"] = observability.overhead(p, *envs)
         results["gateway"] = gateway_steps.gateway_overhead(p) if wanted("gateway") else []
