@@ -9,11 +9,13 @@ from collections.abc import Iterator
 
 import asyncpg
 import pytest
+from opentelemetry import context as otel_context
+from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import SpanContext, SpanKind, StatusCode, TraceFlags, TraceState
 
 from graph.edge.telemetry import configure_tracing
 from graph.settings import Settings
@@ -186,3 +188,29 @@ async def test_a_statement_sent_to_the_driver_that_fails_has_a_failed_span(edge,
         await app.services.db.fetch_row("SELECT 1 / $1::int", 0)
     (statement,) = [span for span in spans.get_finished_spans() if span.name == "db SELECT"]
     assert statement.status.status_code is StatusCode.ERROR and statement.status.description == "DivisionByZeroError"
+
+
+def test_the_default_samplers_answer_is_the_one_it_would_give():
+    """With the SDK's default sampler (parent-based, always on) no call is made: a root is sampled, a child
+    is when its parent is, and it keeps its parent's trace state."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing.configure(provider)
+    try:
+        assert tracing._spans is not None and tracing._spans.as_parent
+        state = TraceState([("vendor", "value")])
+        for flags in (TraceFlags(TraceFlags.DEFAULT), TraceFlags(TraceFlags.SAMPLED)):
+            parent = SpanContext(7, 9, False, flags, state)
+            token = otel_context.attach(trace.set_span_in_context(trace.NonRecordingSpan(parent)))
+            try:
+                tracing.finish(tracing.begin("db SELECT", SpanKind.CLIENT, {}))
+            finally:
+                otel_context.detach(token)
+        tracing.record_ended("POST /graphql", SpanKind.SERVER, {}, time.time_ns())
+    finally:
+        tracing.configure(None)
+    child, root = exporter.get_finished_spans()  # the unsampled parent's child was dropped
+    assert child.parent.span_id == 9 and child.context.trace_id == 7
+    assert child.context.trace_state == state and child.context.trace_flags.sampled
+    assert root.parent is None and root.context.trace_flags.sampled and root.context.trace_id != 7
