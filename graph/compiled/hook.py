@@ -30,6 +30,7 @@ from cachetools import LRUCache
 from graphql import GraphQLError, GraphQLSchema
 from graphql.execution import ExecutionResult as GraphQLExecutionResult
 from graphql.execution.values import get_argument_values, get_variable_values
+from opentelemetry.trace import SpanKind
 from strawberry.extensions import SchemaExtension
 
 from auth import policies
@@ -37,6 +38,7 @@ from graph.compiled.compiler import Plan, Root, compile_document, statement_for
 from graph.compiled.meta import Page, Refused
 from graph.edge.permissions import partner_refusal
 from models.base import utcnow
+from models.monitoring import tracing
 
 log = logging.getLogger("astro.compiled")
 
@@ -87,7 +89,16 @@ async def compiled_answer(schema: Any, query: str, operation_name: str | None, v
     partner = policies.is_partner_client(principal)
     if partner and partner_refusal(schema._schema, plan.document, operation_name, principal.scopes) is not None:
         return None
-    return await guarded(plan, schema._schema, variables, context)
+    if tracing.tracer() is None:
+        return await guarded(plan, schema._schema, variables, context)
+    # The operation's span, as Strawberry's path has (graph/edge/telemetry.py); parsed and validated before.
+    kind, name = plan.operation.operation.value, plan.operation.name.value if plan.operation.name else "(anonymous)"
+    attributes = {"graphql.operation.type": kind, "graphql.operation.name": name, "graphql.compiled": True}
+    with tracing.open_span(f"{kind} {name}", SpanKind.INTERNAL, attributes) as span:
+        answer = await guarded(plan, schema._schema, variables, context)
+        if answer is None and span is not None:
+            span.set_attribute("graphql.compiled", False)  # it failed: Strawberry answers (its own span)
+        return answer
 
 
 async def guarded(plan: Plan, schema: GraphQLSchema, variables: dict[str, Any], context: Any) -> Any | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from opentelemetry import context as otel_context
@@ -41,15 +41,31 @@ class Leaf(NamedTuple):
 
 
 class OpenSpan(trace.NonRecordingSpan):
-    """A span with children while it runs (a request, an operation, its execution): current, so its children
-    take its ids and `annotate` sets its attributes; built whole when it ends (`open_span`)."""
+    """A span with children while it runs (a request, an operation, its execution): current inside its `with`
+    block, so its children take its ids and `annotate` sets its attributes; built whole when the block ends
+    (`open_span`). A class rather than a generator: entering and leaving cost a third less."""
 
     def __init__(
-        self, name: str, kind: SpanKind, context: SpanContext, parent: SpanContext | None, attributes: dict[str, Any]
+        self,
+        spans: WholeSpans,
+        name: str,
+        kind: SpanKind,
+        context: SpanContext,
+        parent: SpanContext | None,
+        attributes: dict[str, Any],
     ) -> None:
         super().__init__(context)
         self.name, self.kind, self.parent, self.attributes = name, kind, parent, attributes
-        self.start_ns = time.time_ns()
+        self.start_ns, self._spans = time.time_ns(), spans
+        self._token: Any = None  # the context to restore when the block ends
+
+    def __enter__(self) -> OpenSpan:
+        self._token = otel_context.attach(trace.set_span_in_context(self))
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: Any) -> None:
+        otel_context.detach(self._token)
+        self._spans.close(self, None if kind is None else kind.__name__)
 
     def is_recording(self) -> bool:
         return self.get_span_context().trace_flags.sampled
@@ -90,25 +106,16 @@ def record_ended(name: str, kind: SpanKind, attributes: Mapping[str, Any], start
     finish(Leaf(name, kind, attributes, start_ns, trace.INVALID_SPAN_CONTEXT))
 
 
-@contextlib.contextmanager
-def open_span(name: str, kind: SpanKind, attributes: Mapping[str, Any]) -> Iterator[OpenSpan | None]:
-    """A span that has children, a child of the current span (a root if there is none): current while the
-    block runs, built whole when it ends (None while tracing is off)."""
+TRACING_OFF: contextlib.nullcontext[None] = contextlib.nullcontext()
+
+
+def open_span(name: str, kind: SpanKind, attributes: Mapping[str, Any]) -> OpenSpan | contextlib.nullcontext[None]:
+    """A span that has children, a child of the current span (a root if there is none), for a `with` block:
+    current while the block runs, built whole when it ends (`as` gives None while tracing is off)."""
     spans = _spans
     if spans is None:
-        yield None
-        return
-    span = spans.open(name, kind, attributes, trace.get_current_span().get_span_context())
-    token = otel_context.attach(trace.set_span_in_context(span))
-    error = None
-    try:
-        yield span
-    except BaseException as exc:
-        error = type(exc).__name__
-        raise
-    finally:
-        otel_context.detach(token)
-        spans.close(span, error)
+        return TRACING_OFF
+    return spans.open(name, kind, attributes, trace.get_current_span().get_span_context())
 
 
 class WholeSpans:
@@ -140,8 +147,8 @@ class WholeSpans:
         found = self._sampled(name, kind, attributes, above)
         if found is None:  # not sampled: its children are not either (a parent-based sampler)
             trace_id = above.trace_id if above is not None else self.ids.generate_trace_id()
-            return OpenSpan(name, kind, SpanContext(trace_id, self.ids.generate_span_id(), False), above, {})
-        return OpenSpan(name, kind, found[0], above, dict(found[1]))
+            return OpenSpan(self, name, kind, SpanContext(trace_id, self.ids.generate_span_id(), False), above, {})
+        return OpenSpan(self, name, kind, found[0], above, dict(found[1]))
 
     def close(self, span: OpenSpan, error: str | None) -> None:
         if span.is_recording():

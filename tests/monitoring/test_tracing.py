@@ -214,3 +214,21 @@ def test_the_default_samplers_answer_is_the_one_it_would_give():
     assert child.parent.span_id == 9 and child.context.trace_id == 7
     assert child.context.trace_state == state and child.context.trace_flags.sampled
     assert root.parent is None and root.context.trace_flags.sampled and root.context.trace_id != 7
+
+
+async def test_a_compiled_read_has_its_operation_span_over_its_statement(edge, spans):
+    app = await edge(tracing=True, response_cache=False)
+    gql = GraphQLClient(app.http)
+    catalogue = "query Catalogue { launches(first: 2) { edges { node { id missionName } } } }"
+    assert "errors" not in await gql(catalogue)  # compiled on its first run, through Strawberry
+    spans.clear()
+    assert "errors" not in await gql(catalogue)  # then answered by its statement, before Strawberry
+    finished = spans.get_finished_spans()
+    (server,) = [span for span in finished if span.name == "POST /graphql"]
+    (operation,) = [span for span in finished if span.name == "query Catalogue"]
+    assert operation.parent.span_id == server.context.span_id
+    assert operation.attributes["graphql.compiled"] is True
+    assert operation.attributes["graphql.operation.name"] == "Catalogue"
+    assert not [span for span in finished if span.name.startswith("graphql.")]  # parsed and validated before
+    statements = [span for span in finished if span.name == "db SELECT"]
+    assert statements and all(span.parent.span_id == operation.context.span_id for span in statements)
