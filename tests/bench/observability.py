@@ -179,10 +179,9 @@ def _in_process(scenario: str, requests: int, env: dict[str, str], callgrind: bo
     """One fresh process serving `requests` (tests/bench/observability_cpu.py): CPU µs per request, or with
     `callgrind` the estimated cycles per request from valgrind's counts (instructions and cache misses)."""
     with tempfile.TemporaryDirectory(prefix="astro-bench-cpu-") as folder:
-        env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(Path(folder) / "metrics")}
-        os.mkdir(env["PROMETHEUS_MULTIPROC_DIR"])
-        if env["ASTRO_METRICS"] != "true":
-            del env["PROMETHEUS_MULTIPROC_DIR"]
+        env = dict(env)
+        if env["ASTRO_METRICS"] == "true":  # its *.db files, beside callgrind's dumps
+            env["PROMETHEUS_MULTIPROC_DIR"] = folder
         command = [str(procs.VENV_BIN / "python"), "-m", "tests.bench.observability_cpu", scenario, str(requests)]
         if callgrind:
             env["ASTRO_BENCH_CALLGRIND"] = "1"
