@@ -240,15 +240,9 @@ def errored(request: Request) -> None:
         found.errors = True
 
 
-_error_counters: dict[str, Any] = {}
-
-
 def count_errors(codes: list[str | None]) -> None:
     for code in codes:
-        counter = _error_counters.get(code or "UNKNOWN")
-        if counter is None:  # codes are the schema's own, a short list
-            counter = _error_counters[code or "UNKNOWN"] = telemetry.ERRORS.labels(code or "UNKNOWN")
-        telemetry.TALLY.inc(counter)
+        telemetry.TALLY.inc(telemetry.ERRORS.labels(code or "UNKNOWN"))
 
 
 _bound: dict[tuple[str, str, str], tuple[Any, Any]] = {}

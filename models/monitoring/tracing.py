@@ -167,13 +167,13 @@ class WholeSpans:
                 return None
             return SpanContext(parent.trace_id, ids.generate_span_id(), False, SAMPLED, parent.trace_state), attributes
         if parent is None:
-            trace_id, parent_context = self.ids.generate_trace_id(), None
+            trace_id, parent_context = ids.generate_trace_id(), None
         else:
             trace_id, parent_context = parent.trace_id, trace.set_span_in_context(trace.NonRecordingSpan(parent))
         sampling = self.sampler.should_sample(parent_context, trace_id, name, kind, attributes)
         if not sampling.decision.is_sampled():
             return None
-        context = SpanContext(trace_id, self.ids.generate_span_id(), False, SAMPLED, sampling.trace_state)
+        context = SpanContext(trace_id, ids.generate_span_id(), False, SAMPLED, sampling.trace_state)
         return context, sampling.attributes
 
     def _export(
